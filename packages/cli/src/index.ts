@@ -1,0 +1,3 @@
+export { ExitCode } from './errors.js';
+export { main } from './main.js';
+export type { Io } from './output.js';

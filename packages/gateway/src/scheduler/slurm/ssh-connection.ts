@@ -1,0 +1,248 @@
+import { readFile } from 'node:fs/promises';
+import { Client, type ClientChannel } from 'ssh2';
+import type { ExecutionSystemConfig } from '../../config/schema.js';
+import {
+  SchedulerOutputTooLargeError,
+  SchedulerTimeoutError,
+  SchedulerUnavailableError,
+} from '../errors.js';
+
+export interface ExecOptions {
+  stdin?: string;
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+type SshSettings = Pick<
+  ExecutionSystemConfig,
+  | 'id'
+  | 'host'
+  | 'port'
+  | 'user'
+  | 'privateKeyPath'
+  | 'maxChannels'
+  | 'commandTimeoutMs'
+  | 'maxOutputBytes'
+  | 'connectTimeoutMs'
+>;
+
+const BACKOFF_MIN_MS = 200;
+const BACKOFF_MAX_MS = 10_000;
+
+/**
+ * One long-lived SSH connection to an execution system, with commands multiplexed as exec
+ * channels. Connects lazily, reconnects with backoff after a drop, bounds the channels open at
+ * once, and puts a timeout and an output cap on every command.
+ */
+export class SshConnection {
+  private client: Client | null = null;
+  private connecting: Promise<Client> | null = null;
+  private nextAttemptAt = 0;
+  private backoffMs = BACKOFF_MIN_MS;
+  private active = 0;
+  private readonly waiters: Array<() => void> = [];
+  private closed = false;
+  /** Counts commands sent, so tests and benchmarks can see how many a poll cycle costs. */
+  commandsSent = 0;
+
+  constructor(private readonly settings: SshSettings) {}
+
+  /** Runs one command line on the remote shell. The caller quotes every argument. */
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    await this.acquireChannel();
+    try {
+      const client = await this.connected();
+      this.commandsSent++;
+      return await this.runOnChannel(client, command, options);
+    } finally {
+      this.releaseChannel();
+    }
+  }
+
+  /** Time for one trivial round trip on the open connection (connecting first if needed). */
+  async ping(): Promise<number> {
+    const started = performance.now();
+    const r = await this.exec('true', { timeoutMs: this.settings.connectTimeoutMs });
+    if (r.code !== 0) {
+      throw new SchedulerUnavailableError(
+        this.settings.id,
+        `\`true\` exited ${r.code} on the system`,
+      );
+    }
+    return performance.now() - started;
+  }
+
+  get isConnected(): boolean {
+    return this.client !== null;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.client?.end();
+    this.client = null;
+  }
+
+  private async acquireChannel(): Promise<void> {
+    if (this.active < this.settings.maxChannels) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  private releaseChannel(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.active--;
+  }
+
+  private connected(): Promise<Client> {
+    if (this.closed) {
+      return Promise.reject(new SchedulerUnavailableError(this.settings.id, 'connection closed'));
+    }
+    if (this.client) return Promise.resolve(this.client);
+    if (!this.connecting) {
+      this.connecting = this.connectWithBackoff().finally(() => {
+        this.connecting = null;
+      });
+    }
+    return this.connecting;
+  }
+
+  private async connectWithBackoff(): Promise<Client> {
+    const wait = this.nextAttemptAt - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    try {
+      const client = await this.openClient();
+      this.backoffMs = BACKOFF_MIN_MS;
+      this.nextAttemptAt = 0;
+      return client;
+    } catch (err) {
+      this.nextAttemptAt = Date.now() + this.backoffMs;
+      this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
+      throw err;
+    }
+  }
+
+  private async openClient(): Promise<Client> {
+    const { id, host, port, user, privateKeyPath, connectTimeoutMs } = this.settings;
+    let privateKey: Buffer;
+    try {
+      privateKey = await readFile(privateKeyPath);
+    } catch (err) {
+      // The path is configuration, not a secret; the key's content never leaves this function.
+      throw new SchedulerUnavailableError(
+        id,
+        `cannot read the private key for ${id} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+    const client = new Client();
+    return new Promise<Client>((resolve, reject) => {
+      let settled = false;
+      client.on('connect', () => {
+        // ssh2 has no option for it; without TCP_NODELAY each exec waits ~45 ms (Nagle + delayed ACK).
+        (client as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
+      });
+      client.on('ready', () => {
+        settled = true;
+        this.client = client;
+        resolve(client);
+      });
+      client.on('error', (err) => {
+        if (!settled) {
+          settled = true;
+          reject(
+            new SchedulerUnavailableError(
+              id,
+              `cannot connect to ${user}@${host}:${port}: ${err.message}`,
+            ),
+          );
+        }
+      });
+      client.on('close', () => {
+        if (this.client === client) this.client = null;
+        if (!settled) {
+          settled = true;
+          reject(new SchedulerUnavailableError(id, `connection to ${host}:${port} closed`));
+        }
+      });
+      client.connect({
+        host,
+        port,
+        username: user,
+        privateKey,
+        readyTimeout: connectTimeoutMs,
+        keepaliveInterval: 15_000,
+        keepaliveCountMax: 3,
+      });
+    });
+  }
+
+  private runOnChannel(client: Client, command: string, options: ExecOptions): Promise<ExecResult> {
+    const { id, maxOutputBytes } = this.settings;
+    const timeoutMs = options.timeoutMs ?? this.settings.commandTimeoutMs;
+    return new Promise<ExecResult>((resolve, reject) => {
+      client.exec(command, (err, stream: ClientChannel) => {
+        if (err) {
+          // A channel-open failure usually means the connection is unusable: drop it so the next
+          // command reconnects.
+          if (this.client === client) {
+            this.client = null;
+            client.end();
+          }
+          reject(new SchedulerUnavailableError(id, `cannot open an SSH channel: ${err.message}`));
+          return;
+        }
+        const stdout: Buffer[] = [];
+        const stderr: Buffer[] = [];
+        let size = 0;
+        let done = false;
+        const finish = (outcome: () => void) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          outcome();
+        };
+        const timer = setTimeout(() => {
+          finish(() =>
+            reject(new SchedulerTimeoutError(id, `command timed out after ${timeoutMs} ms`)),
+          );
+          stream.close();
+        }, timeoutMs);
+        const collect = (into: Buffer[]) => (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxOutputBytes) {
+            finish(() =>
+              reject(
+                new SchedulerOutputTooLargeError(
+                  id,
+                  `command output exceeded ${maxOutputBytes} bytes`,
+                ),
+              ),
+            );
+            stream.close();
+            return;
+          }
+          into.push(chunk);
+        };
+        stream.on('data', collect(stdout));
+        stream.stderr.on('data', collect(stderr));
+        stream.on('close', (code: number | null) =>
+          finish(() =>
+            resolve({
+              code: code ?? null,
+              stdout: Buffer.concat(stdout).toString('utf8'),
+              stderr: Buffer.concat(stderr).toString('utf8'),
+            }),
+          ),
+        );
+        stream.end(options.stdin);
+      });
+    });
+  }
+}
