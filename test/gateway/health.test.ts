@@ -3,12 +3,13 @@ import { ExitCode, main } from 'hpcgate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readClusterEnv } from '../support/cluster-env.js';
 import { gatewayConfigFor, type RunningGateway, startGateway } from '../support/gateway.js';
+import { createIssuer } from '../support/tokens.js';
 
 const env = readClusterEnv();
 let gateway: RunningGateway;
 
 beforeAll(async () => {
-  gateway = await startGateway(gatewayConfigFor(env));
+  gateway = await startGateway(gatewayConfigFor(env, (await createIssuer()).jwksFile));
 });
 afterAll(() => gateway?.close());
 

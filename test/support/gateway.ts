@@ -1,6 +1,7 @@
 import { buildApp, type GatewayConfig, parseConfig } from '@hpcgate/gateway';
 import type { FastifyInstance } from 'fastify';
 import type { ClusterEnv } from './cluster-env.js';
+import { AUDIENCE, ISSUER } from './tokens.js';
 
 export interface RunningGateway {
   app: FastifyInstance;
@@ -8,10 +9,12 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export function gatewayConfigFor(env: ClusterEnv): GatewayConfig {
+export function gatewayConfigFor(env: ClusterEnv, jwksFile: string): GatewayConfig {
   return parseConfig({
     listen: { host: '127.0.0.1', port: 0 },
     logLevel: 'silent',
+    auth: { issuer: ISSUER, audience: AUDIENCE, jwksFile },
+    store: { sqlitePath: ':memory:' },
     systems: [
       {
         id: env.cluster,
@@ -20,6 +23,7 @@ export function gatewayConfigFor(env: ClusterEnv): GatewayConfig {
         user: env.user,
         privateKeyPath: env.privateKeyPath,
         partitions: [env.partition],
+        finishedJobSource: 'jobcomp',
       },
     ],
   });

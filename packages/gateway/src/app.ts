@@ -1,10 +1,19 @@
+import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
 import type { GatewayConfig } from './config/schema.js';
 import { installErrorHandler } from './errors/error-handler.js';
+import auth from './plugins/auth.js';
+import jobsService from './plugins/jobs.js';
+import store from './plugins/store.js';
 import systems from './plugins/systems.js';
 import health from './routes/health.js';
+import jobs from './routes/jobs/index.js';
 
 export interface AppOptions {
   config: GatewayConfig;
@@ -16,8 +25,22 @@ export const gatewayApp = fp(
     fastify.setValidatorCompiler(validatorCompiler);
     fastify.setSerializerCompiler(serializerCompiler);
     installErrorHandler(fastify);
+    await fastify.register(swagger, {
+      openapi: {
+        info: { title: 'hpcgate', version: '0.1.0', description: 'Slurm jobs over HTTP' },
+        components: {
+          securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        },
+      },
+      transform: jsonSchemaTransform,
+    });
+    await fastify.register(auth, { config: opts.config });
+    await fastify.register(store, { config: opts.config });
     await fastify.register(systems, { config: opts.config });
+    await fastify.register(jobsService);
     await fastify.register(health);
+    await fastify.register(jobs, { prefix: '/v3/jobs' });
+    fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger());
   },
   { name: 'hpcgate-gateway' },
 );
@@ -28,7 +51,11 @@ export async function buildApp(
   fastifyOptions: FastifyServerOptions = {},
 ): Promise<FastifyInstance> {
   const fastify = Fastify({
-    logger: { level: config.logLevel },
+    logger: {
+      level: config.logLevel,
+      // Tokens never reach the log.
+      redact: ['req.headers.authorization'],
+    },
     ...fastifyOptions,
   });
   await fastify.register(gatewayApp, { config });

@@ -2,8 +2,72 @@
  * What the gateway needs from a batch scheduler. The Slurm adapter is the only implementation;
  * nothing outside it knows Slurm's commands or output.
  */
+
+/** What to run, as the user asked for it. */
+export interface BatchJobSpec {
+  /** The hpcgate id, carried by the remote job so that a restarted gateway can find it. */
+  gatewayJobId: string;
+  name: string;
+  script: string | null;
+  command: string | null;
+  args: readonly string[];
+  env: Readonly<Record<string, string>>;
+  workingDir: string | null;
+  partition: string | null;
+  nodes: number | null;
+  cpusPerTask: number | null;
+  memoryMB: number | null;
+  maxMinutes: number | null;
+}
+
+export type RemotePhase = 'queued' | 'running' | 'ended';
+export type RemoteOutcome =
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'timeout'
+  | 'out_of_memory'
+  | 'node_fail'
+  | 'preempted'
+  | 'deadline';
+
+/** One remote job as the scheduler last described it. */
+export interface RemoteJob {
+  remoteJobId: string;
+  /** The scheduler's own word for the state. */
+  state: string;
+  phase: RemotePhase;
+  /** How it ended, once `phase` is `ended`. */
+  outcome: RemoteOutcome | null;
+  reason: string | null;
+  exitCode: number | null;
+  exitSignal: number | null;
+  started: string | null;
+  ended: string | null;
+  /** The hpcgate id the job carries, where the listing shows it. */
+  gatewayJobId: string | null;
+}
+
+export interface PollResult {
+  /** The jobs asked about that the scheduler still knows. */
+  byId: Map<string, RemoteJob>;
+  /** Every job the scheduler lists with an hpcgate tag, by that tag. */
+  byTag: Map<string, RemoteJob>;
+  /** How many remote commands this poll cost. */
+  commands: number;
+}
+
+/** The ways to stop a job that the scheduler itself carries out (`terminate` is the gateway's). */
+export type SignalMode = 'cancel' | 'interrupt' | 'force-stop';
+
 export interface Scheduler {
   readonly systemId: string;
+  /** Hands the job to the scheduler and resolves to its remote id. */
+  submit(spec: BatchJobSpec): Promise<string>;
+  /** Sends the stop; resolves once the scheduler accepted it (not once the job ended). */
+  signal(remoteJobIds: readonly string[], mode: SignalMode): Promise<void>;
+  /** The state of many jobs at once, in a constant number of remote commands. */
+  poll(remoteJobIds: readonly string[]): Promise<PollResult>;
   /** One cheap round trip to the system; resolves to its latency in milliseconds. */
   ping(): Promise<number>;
   close(): void;

@@ -1,5 +1,6 @@
 import { parseConfig } from '../../src/config/load.js';
 import type { ExecutionSystemConfig, GatewayConfig } from '../../src/config/schema.js';
+import { TEST_AUDIENCE, TEST_ISSUER } from './tokens.js';
 
 /**
  * The execution system the tests drive: the sandbox cluster (or another real one) named by the
@@ -16,6 +17,7 @@ export function sandboxSystem(
     );
   }
   const config = parseConfig({
+    auth: { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, jwksFile: '/unused' },
     systems: [
       {
         id: 'sandbox',
@@ -24,12 +26,24 @@ export function sandboxSystem(
         user: HPCGATE_SSH_USER,
         privateKeyPath: HPCGATE_SSH_KEY,
         partitions: [process.env.HPCGATE_SLURM_PARTITION ?? 'debug'],
+        finishedJobSource: 'jobcomp',
+        pollFastMs: 200,
+        pollIdleMs: 1_000,
       },
     ],
   });
   return { ...config.systems[0]!, ...overrides };
 }
 
-export function testConfig(systems: ExecutionSystemConfig[]): GatewayConfig {
-  return parseConfig({ logLevel: 'silent', systems });
+export function testConfig(
+  systems: ExecutionSystemConfig[],
+  jwksFile: string,
+  sqlitePath = ':memory:',
+): GatewayConfig {
+  return parseConfig({
+    logLevel: 'silent',
+    auth: { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, jwksFile },
+    store: { sqlitePath },
+    systems,
+  });
 }

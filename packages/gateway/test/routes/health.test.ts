@@ -2,11 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { sandboxSystem, testConfig } from '../helpers/sandbox-config.js';
+import { createTestIssuer } from '../helpers/tokens.js';
 
 describe('health against the real sandbox cluster', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
-    app = await buildApp(testConfig([sandboxSystem()]));
+    app = await buildApp(testConfig([sandboxSystem()], (await createTestIssuer()).jwksFile));
   });
   afterAll(() => app.close());
 
@@ -31,7 +32,7 @@ describe('health with one system that cannot be reached', () => {
   beforeAll(async () => {
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
     const down = sandboxSystem({ id: 'down', port: 1, connectTimeoutMs: 2_000 });
-    app = await buildApp(testConfig([sandboxSystem(), down]));
+    app = await buildApp(testConfig([sandboxSystem(), down], (await createTestIssuer()).jwksFile));
   });
   afterAll(() => app.close());
 

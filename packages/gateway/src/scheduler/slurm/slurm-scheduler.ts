@@ -1,22 +1,96 @@
 import type { ExecutionSystemConfig } from '../../config/schema.js';
-import type { Scheduler } from '../scheduler.js';
-import { SshConnection } from './ssh-connection.js';
+import { SchedulerCommandError } from '../errors.js';
+import type { BatchJobSpec, PollResult, RemoteJob, Scheduler, SignalMode } from '../scheduler.js';
+import { batchScript } from './batch-script.js';
+import { sacctCommand, sbatchCommand, scancelCommands, squeueCommand } from './commands.js';
+import { parseSacct, parseSbatch, parseSqueue } from './parse.js';
+import { type ExecResult, SshConnection } from './ssh-connection.js';
 
 /** Slurm reached through one pooled SSH connection per execution system. */
 export class SlurmScheduler implements Scheduler {
   readonly systemId: string;
   private readonly ssh: SshConnection;
 
-  constructor(config: ExecutionSystemConfig) {
+  constructor(private readonly config: ExecutionSystemConfig) {
     this.systemId = config.id;
     this.ssh = new SshConnection(config);
+  }
+
+  async submit(spec: BatchJobSpec): Promise<string> {
+    const r = await this.ssh.exec(sbatchCommand(spec), { stdin: batchScript(spec) });
+    const id = r.code === 0 ? parseSbatch(r.stdout) : null;
+    if (!id) throw this.failure('sbatch', r);
+    return id;
+  }
+
+  async signal(remoteJobIds: readonly string[], mode: SignalMode): Promise<void> {
+    if (remoteJobIds.length === 0) return;
+    for (const command of scancelCommands(remoteJobIds, mode)) {
+      const r = await this.ssh.exec(command);
+      // scancel exits 0 for a finished or unknown job, and 1 ("Invalid job id") when signalling
+      // one: neither is a failure, the caller re-reads the job's real state.
+      if (r.code !== 0 && !/Invalid job id|already completing or completed/i.test(r.stderr)) {
+        throw this.failure('scancel', r);
+      }
+    }
+  }
+
+  async poll(remoteJobIds: readonly string[]): Promise<PollResult> {
+    const listing = await this.run('squeue', squeueCommand());
+    let commands = 1;
+    const byId = new Map<string, RemoteJob>();
+    const byTag = new Map<string, RemoteJob>();
+    for (const job of parseSqueue(listing)) {
+      byId.set(job.remoteJobId, job);
+      if (job.gatewayJobId) byTag.set(job.gatewayJobId, job);
+    }
+    // Jobs the controller already purged: one more command for all of them together.
+    const wanted = new Set(remoteJobIds);
+    const missing = remoteJobIds.filter((id) => !byId.has(id));
+    if (missing.length > 0) {
+      commands++;
+      const records = await this.run('sacct', sacctCommand(missing, this.config.finishedJobSource));
+      for (const job of parseSacct(records)) {
+        byId.set(job.remoteJobId, job);
+      }
+    }
+    return {
+      byId: new Map([...byId].filter(([id]) => wanted.has(id))),
+      byTag,
+      commands,
+    };
   }
 
   ping(): Promise<number> {
     return this.ssh.ping();
   }
 
+  /** Remote commands sent since start: for tests and benchmarks of the poll cost. */
+  get commandsSent(): number {
+    return this.ssh.commandsSent;
+  }
+
   close(): void {
     this.ssh.close();
+  }
+
+  private async run(what: string, command: string): Promise<string> {
+    const r = await this.ssh.exec(command);
+    if (r.code !== 0) throw this.failure(what, r);
+    return r.stdout;
+  }
+
+  private failure(what: string, r: ExecResult): SchedulerCommandError {
+    const detail = (r.stderr.trim() || r.stdout.trim())
+      .split('\n')
+      .slice(-3)
+      .join(' ')
+      .slice(0, 500);
+    return new SchedulerCommandError(
+      this.systemId,
+      `${what} failed on ${this.systemId} (exit ${r.code}): ${detail || 'no output'}`,
+      r.code,
+      detail,
+    );
   }
 }

@@ -1,0 +1,200 @@
+import { z } from 'zod';
+import { jobConditionSchema, jobStatusSchema, stopModeSchema } from './job-status.js';
+
+/** No control characters (newlines included): the text may reach logs, terminals and Slurm. */
+const SAFE_TEXT = /^\P{Cc}*$/u;
+
+/** Names reach Slurm (as `--job-name`) and terminals: a conservative alphabet. */
+export const jobNameSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9 ._+:@=,-]*$/,
+    'letters, digits, space and . _ + : @ = , - only, starting with a letter or digit',
+  );
+
+export const tagSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:=-]{0,63}$/, 'letters, digits and . _ : = - only (≤ 64)');
+
+const noNul = (what: string) =>
+  z.string().refine((s) => !s.includes('\u0000'), `${what} contains NUL`);
+
+/** `POST /v3/jobs/submit`. */
+export const submitJobRequestSchema = z
+  .object({
+    name: jobNameSchema,
+    execSystemId: z.string().min(1).max(64),
+    /** A whole batch script (any interpreter through its `#!` line; bash without one). */
+    script: noNul('script')
+      .pipe(
+        z
+          .string()
+          .min(1)
+          .max(1024 * 1024),
+      )
+      .optional(),
+    /** Or one command line, run by bash. */
+    command: noNul('command')
+      .pipe(
+        z
+          .string()
+          .min(1)
+          .max(64 * 1024),
+      )
+      .optional(),
+    /** Positional arguments given to the script (or appended to the command), each quoted. */
+    args: z
+      .array(noNul('argument').pipe(z.string().max(64 * 1024)))
+      .max(1000)
+      .default([]),
+    env: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'an environment variable name'),
+        noNul('value').pipe(z.string().max(64 * 1024)),
+      )
+      .default({}),
+    workingDir: z.string().min(1).max(4096).regex(SAFE_TEXT, 'no control characters').optional(),
+    partition: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a partition name')
+      .optional(),
+    nodes: z.number().int().min(1).max(100_000).optional(),
+    cpusPerTask: z.number().int().min(1).max(4096).optional(),
+    memoryMB: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024 * 1024 * 1024)
+      .optional(),
+    maxMinutes: z.number().int().min(1).max(525_600).optional(),
+    tags: z.array(tagSchema).max(32).default([]),
+    description: z.string().max(4096).regex(SAFE_TEXT, 'no control characters').optional(),
+  })
+  .strict()
+  .refine((r) => (r.script === undefined) !== (r.command === undefined), {
+    message: 'give exactly one of script or command',
+    path: ['script'],
+  });
+export type SubmitJobRequest = z.input<typeof submitJobRequestSchema>;
+export type SubmitJobParams = z.output<typeof submitJobRequestSchema>;
+
+export const stopRequestSchema = z.object({
+  mode: stopModeSchema,
+  requestedBy: z.string(),
+  requestedAt: z.string(),
+  /** REQUESTED → SIGNALLED (Slurm accepted the signal) → CONFIRMED (Slurm says the job ended). */
+  outcome: z.enum(['REQUESTED', 'SIGNALLED', 'CONFIRMED', 'TOO_LATE', 'FAILED']),
+  message: z.string().nullable(),
+});
+export type StopRequest = z.infer<typeof stopRequestSchema>;
+
+export const jobSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  owner: z.string(),
+  execSystemId: z.string(),
+  status: jobStatusSchema,
+  condition: jobConditionSchema.nullable(),
+  lastMessage: z.string().nullable(),
+  remoteJobId: z.string().nullable(),
+  remoteState: z.string().nullable(),
+  remoteReason: z.string().nullable(),
+  exitCode: z.number().int().nullable(),
+  exitSignal: z.number().int().nullable(),
+  created: z.string(),
+  remoteSubmitted: z.string().nullable(),
+  remoteStarted: z.string().nullable(),
+  ended: z.string().nullable(),
+  lastUpdated: z.string(),
+  stopRequest: stopRequestSchema.nullable(),
+  // The submit parameters, as given.
+  script: z.string().nullable(),
+  command: z.string().nullable(),
+  args: z.array(z.string()),
+  env: z.record(z.string(), z.string()),
+  workingDir: z.string().nullable(),
+  partition: z.string().nullable(),
+  nodes: z.number().nullable(),
+  cpusPerTask: z.number().nullable(),
+  memoryMB: z.number().nullable(),
+  maxMinutes: z.number().nullable(),
+  tags: z.array(z.string()),
+  description: z.string().nullable(),
+});
+export type Job = z.infer<typeof jobSchema>;
+
+export const jobStatusResponseSchema = z.object({
+  status: jobStatusSchema,
+  condition: jobConditionSchema.nullable(),
+});
+
+export const JOB_EVENT_TYPES = [
+  'JOB_CREATED',
+  'STATUS_CHANGED',
+  'STOP_REQUESTED',
+  'STOP_SIGNALLED',
+  'STOP_FAILED',
+  'REMOTE_SUBMITTED',
+] as const;
+
+export const jobEventSchema = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  event: z.enum(JOB_EVENT_TYPES),
+  status: jobStatusSchema,
+  actor: z.string().nullable(),
+  description: z.string(),
+});
+export type JobEvent = z.infer<typeof jobEventSchema>;
+
+export const jobHistoryResponseSchema = z.object({
+  jobId: z.uuid(),
+  events: z.array(jobEventSchema),
+});
+
+export const cancelJobRequestSchema = z
+  .object({
+    mode: stopModeSchema.default('cancel'),
+    /** Seconds to wait for the job to reach a terminal state before answering. */
+    wait: z.number().min(0).max(300).optional(),
+  })
+  .strict();
+export type CancelJobRequest = z.input<typeof cancelJobRequestSchema>;
+
+const csv = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).filter(Boolean))
+    .pipe(z.array(item));
+
+export const listJobsQuerySchema = z
+  .object({
+    status: csv(jobStatusSchema).optional(),
+    name: z.string().max(128).optional(),
+    execSystemId: z.string().max(64).optional(),
+    tags: csv(tagSchema).optional(),
+    createdAfter: z.iso.datetime({ offset: true }).optional(),
+    createdBefore: z.iso.datetime({ offset: true }).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    cursor: z.string().max(512).optional(),
+  })
+  .strict();
+export type ListJobsQuery = z.input<typeof listJobsQuerySchema>;
+export type ListJobsFilter = z.output<typeof listJobsQuerySchema>;
+
+export const jobListResponseSchema = z.object({
+  jobs: z.array(jobSchema),
+  nextCursor: z.string().nullable(),
+});
+export type JobList = z.infer<typeof jobListResponseSchema>;
+
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;

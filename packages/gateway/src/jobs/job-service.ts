@@ -1,0 +1,386 @@
+import { randomUUID } from 'node:crypto';
+import {
+  isTerminal,
+  type JobEvent,
+  type ListJobsFilter,
+  type StopMode,
+  type SubmitJobParams,
+} from '@hpcgate/contract';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ExecutionSystemConfig } from '../config/schema.js';
+import {
+  InvalidJobRequestError,
+  JobNotCancellableError,
+  JobNotFoundError,
+  UnknownSystemError,
+} from '../domain/errors.js';
+import type { BatchJobSpec, Scheduler } from '../scheduler/scheduler.js';
+import type { JobChange, JobPage, JobRecord, JobStore } from '../store/job-store.js';
+import { JobEvents } from './job-events.js';
+import { type MonitorHost, SystemMonitor } from './system-monitor.js';
+
+export interface ExecutionSystem {
+  config: ExecutionSystemConfig;
+  scheduler: Scheduler;
+}
+
+/** Who is asking. Only the owner sees a job; anyone else gets "not found". */
+export interface Caller {
+  username: string;
+}
+
+const HOT_WINDOW_MS = 30_000;
+
+/**
+ * The job lifecycle: accepts jobs, hands them to their system's scheduler, stops them the way the
+ * user asked, and keeps their state from the monitors' polls.
+ */
+export class JobService implements MonitorHost {
+  readonly events = new JobEvents();
+  private readonly monitors = new Map<string, SystemMonitor>();
+  private readonly submissions = new Map<string, Promise<void>>();
+  /** One stop per job and mode at a time: concurrent requests share it. */
+  private readonly stops = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly systems: Map<string, ExecutionSystem>,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    for (const [id, system] of systems) {
+      this.monitors.set(
+        id,
+        new SystemMonitor(
+          system.scheduler,
+          store,
+          this,
+          {
+            fastMs: system.config.pollFastMs,
+            idleMs: system.config.pollIdleMs,
+            hotWindowMs: HOT_WINDOW_MS,
+          },
+          log,
+        ),
+      );
+    }
+  }
+
+  start(): void {
+    for (const m of this.monitors.values()) m.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.monitors.values()].map((m) => m.stop()));
+    await Promise.allSettled([...this.submissions.values(), ...this.stops.values()]);
+  }
+
+  monitor(systemId: string): SystemMonitor | undefined {
+    return this.monitors.get(systemId);
+  }
+
+  async submit(caller: Caller, params: SubmitJobParams): Promise<JobRecord> {
+    const system = this.systems.get(params.execSystemId);
+    if (!system) throw new UnknownSystemError(params.execSystemId);
+    const allowed = system.config.partitions;
+    if (params.partition && allowed.length > 0 && !allowed.includes(params.partition)) {
+      throw new InvalidJobRequestError(
+        'body.partition',
+        `partition "${params.partition}" is not offered on ${params.execSystemId} (offered: ${allowed.join(', ')})`,
+      );
+    }
+    const now = new Date().toISOString();
+    const job: JobRecord = {
+      id: randomUUID(),
+      name: params.name,
+      owner: caller.username,
+      execSystemId: params.execSystemId,
+      status: 'PROCESSING_INPUTS',
+      condition: null,
+      lastMessage: 'accepted; handing the job to Slurm',
+      remoteJobId: null,
+      remoteState: null,
+      remoteReason: null,
+      remoteDone: false,
+      exitCode: null,
+      exitSignal: null,
+      created: now,
+      remoteSubmitted: null,
+      remoteStarted: null,
+      ended: null,
+      lastUpdated: now,
+      stopRequest: null,
+      script: params.script ?? null,
+      command: params.command ?? null,
+      args: params.args,
+      env: params.env,
+      workingDir: params.workingDir ?? null,
+      partition: params.partition ?? null,
+      nodes: params.nodes ?? null,
+      cpusPerTask: params.cpusPerTask ?? null,
+      memoryMB: params.memoryMB ?? null,
+      maxMinutes: params.maxMinutes ?? null,
+      tags: params.tags,
+      description: params.description ?? null,
+    };
+    await this.store.create(job, {
+      event: 'JOB_CREATED',
+      actor: caller.username,
+      description: `job accepted for ${params.execSystemId}`,
+    });
+    this.startSubmission(job);
+    return job;
+  }
+
+  async get(caller: Caller, jobId: string): Promise<JobRecord> {
+    const job = await this.store.get(jobId);
+    if (!job || job.owner !== caller.username) throw new JobNotFoundError(jobId);
+    return job;
+  }
+
+  async history(caller: Caller, jobId: string): Promise<JobEvent[]> {
+    await this.get(caller, jobId);
+    return this.store.history(jobId);
+  }
+
+  list(caller: Caller, filter: ListJobsFilter): Promise<JobPage> {
+    return this.store.list(caller.username, filter);
+  }
+
+  /**
+   * Stops a job as `mode` says. Resolves to the job as it is once the stop was carried out (and,
+   * with `waitMs`, once it ended or the time ran out).
+   */
+  async requestStop(
+    caller: Caller,
+    jobId: string,
+    mode: StopMode,
+    waitMs?: number,
+    signal?: AbortSignal,
+  ): Promise<JobRecord> {
+    let job = await this.get(caller, jobId);
+    if (isTerminal(job.status)) throw new JobNotCancellableError(job.id, job.status);
+    // interrupt only means something to a running job; before that it acts as cancel.
+    const effective: StopMode = mode === 'interrupt' && job.status !== 'RUNNING' ? 'cancel' : mode;
+    const key = `${jobId}:${effective}`;
+    let stop = this.stops.get(key);
+    if (!stop) {
+      stop = this.carryOutStop(caller, job, effective).finally(() => this.stops.delete(key));
+      this.stops.set(key, stop);
+    }
+    await stop;
+    job = (await this.store.get(jobId))!;
+    if (waitMs && waitMs > 0 && !isTerminal(job.status)) {
+      const ended = this.events.untilTerminal(jobId, waitMs, signal);
+      // The job may have ended between the read above and the subscription.
+      const now = (await this.store.get(jobId))!;
+      if (isTerminal(now.status)) return now;
+      return (await ended) ?? (await this.store.get(jobId))!;
+    }
+    return job;
+  }
+
+  private async carryOutStop(caller: Caller, job: JobRecord, mode: StopMode): Promise<void> {
+    const requestedAt = new Date().toISOString();
+    const recorded = await this.apply(job.id, {
+      patch: {
+        stopRequest: {
+          mode,
+          requestedBy: caller.username,
+          requestedAt,
+          outcome: 'REQUESTED',
+          message: null,
+        },
+      },
+      events: [
+        { event: 'STOP_REQUESTED', actor: caller.username, description: `${mode} requested` },
+      ],
+      expectStatus: ['PROCESSING_INPUTS', 'PENDING', 'RUNNING'],
+    });
+    if (!recorded) {
+      const now = (await this.store.get(job.id))!;
+      throw new JobNotCancellableError(job.id, now.status);
+    }
+    let current = recorded;
+    // A submission in flight finishes first: the id sbatch returns is then stopped at once.
+    const submitting = this.submissions.get(job.id);
+    if (submitting) {
+      await submitting;
+      current = (await this.store.get(job.id))!;
+    }
+    if (isTerminal(current.status)) return;
+    const monitor = this.monitors.get(current.execSystemId)!;
+
+    if (mode === 'terminate') {
+      await this.apply(current.id, {
+        steps: [
+          {
+            status: 'CANCELLED',
+            description: current.remoteJobId
+              ? `terminated by ${caller.username}; Slurm job ${current.remoteJobId} is being cancelled in the background`
+              : `terminated by ${caller.username} before it reached Slurm`,
+            actor: caller.username,
+          },
+        ],
+        patch: {
+          condition: 'TERMINATED_BY_USER',
+          ended: new Date().toISOString(),
+          lastMessage: 'terminated: marked CANCELLED at once, nothing collected',
+          remoteDone: current.remoteJobId === null,
+          stopRequest: { ...current.stopRequest!, outcome: 'SIGNALLED', message: null },
+        },
+      });
+      if (current.remoteJobId) await this.sendSignal(current, 'cancel', caller);
+      monitor.trigger();
+      return;
+    }
+
+    if (!current.remoteJobId) {
+      // Left over from a previous run: the monitor finds or resubmits it, and the stop applies then.
+      monitor.trigger();
+      return;
+    }
+    const already = current.stopRequest;
+    const resend =
+      mode === 'interrupt' || !(already?.mode === mode && already.outcome === 'SIGNALLED');
+    if (resend) await this.sendSignal(current, mode, caller);
+    // Answer with what Slurm says right after the signal, not with what we assumed.
+    await monitor.refresh();
+  }
+
+  private async sendSignal(
+    job: JobRecord,
+    mode: 'cancel' | 'interrupt' | 'force-stop',
+    caller: Caller,
+  ) {
+    const system = this.systems.get(job.execSystemId)!;
+    try {
+      await system.scheduler.signal([job.remoteJobId!], mode);
+    } catch (err) {
+      await this.apply(job.id, {
+        patch: {
+          stopRequest: {
+            ...job.stopRequest!,
+            outcome: 'FAILED',
+            message: (err as Error).message,
+          },
+        },
+        events: [
+          { event: 'STOP_FAILED', actor: caller.username, description: (err as Error).message },
+        ],
+      });
+      throw err;
+    }
+    const latest = (await this.store.get(job.id))!;
+    await this.apply(job.id, {
+      patch:
+        latest.stopRequest?.outcome === 'REQUESTED'
+          ? { stopRequest: { ...latest.stopRequest, outcome: 'SIGNALLED' } }
+          : {},
+      events: [
+        {
+          event: 'STOP_SIGNALLED',
+          actor: caller.username,
+          description: `${mode} sent to Slurm job ${job.remoteJobId}`,
+        },
+      ],
+    });
+  }
+
+  // --- MonitorHost ---
+
+  async apply(jobId: string, change: JobChange): Promise<JobRecord | undefined> {
+    const job = await this.store.update(jobId, change);
+    if (job) this.events.changed(job);
+    return job;
+  }
+
+  isSubmitting(jobId: string): boolean {
+    return this.submissions.has(jobId);
+  }
+
+  resumeSubmission(job: JobRecord): void {
+    if (!this.submissions.has(job.id)) this.startSubmission(job);
+  }
+
+  private startSubmission(job: JobRecord): void {
+    const run = this.submitToScheduler(job).finally(() => this.submissions.delete(job.id));
+    this.submissions.set(job.id, run);
+  }
+
+  private async submitToScheduler(job: JobRecord): Promise<void> {
+    const system = this.systems.get(job.execSystemId)!;
+    const fresh = (await this.store.get(job.id))!;
+    if (fresh.status !== 'PROCESSING_INPUTS') return;
+    if (fresh.stopRequest) {
+      // Stopped before it reached Slurm: it never will.
+      await this.apply(job.id, {
+        steps: [{ status: 'CANCELLED', description: 'stopped before it was handed to Slurm' }],
+        patch: {
+          condition:
+            fresh.stopRequest.mode === 'terminate' ? 'TERMINATED_BY_USER' : 'CANCELLED_BY_USER',
+          ended: new Date().toISOString(),
+          remoteDone: true,
+          stopRequest: {
+            ...fresh.stopRequest,
+            outcome: 'CONFIRMED',
+            message: 'never reached Slurm',
+          },
+        },
+        expectStatus: ['PROCESSING_INPUTS'],
+      });
+      return;
+    }
+    let remoteJobId: string;
+    try {
+      remoteJobId = await system.scheduler.submit(toSpec(fresh));
+    } catch (err) {
+      const message = (err as Error).message;
+      this.log.warn({ jobId: job.id, err: message }, 'submission failed');
+      await this.apply(job.id, {
+        steps: [{ status: 'FAILED', description: `submission failed: ${message}` }],
+        patch: {
+          condition: 'SUBMISSION_FAILED',
+          lastMessage: message,
+          ended: new Date().toISOString(),
+          remoteDone: true,
+        },
+        expectStatus: ['PROCESSING_INPUTS'],
+      });
+      return;
+    }
+    await this.apply(job.id, {
+      steps: [{ status: 'PENDING', description: `queued by Slurm as job ${remoteJobId}` }],
+      patch: {
+        remoteJobId,
+        remoteSubmitted: new Date().toISOString(),
+        lastMessage: `submitted to Slurm as job ${remoteJobId}`,
+      },
+      events: [
+        {
+          event: 'REMOTE_SUBMITTED',
+          actor: null,
+          description: `sbatch returned job ${remoteJobId}`,
+        },
+      ],
+      expectStatus: ['PROCESSING_INPUTS'],
+    });
+    this.monitors.get(job.execSystemId)?.trigger();
+  }
+}
+
+function toSpec(job: JobRecord): BatchJobSpec {
+  return {
+    gatewayJobId: job.id,
+    name: job.name,
+    script: job.script,
+    command: job.command,
+    args: job.args,
+    env: job.env,
+    workingDir: job.workingDir,
+    partition: job.partition,
+    nodes: job.nodes,
+    cpusPerTask: job.cpusPerTask,
+    memoryMB: job.memoryMB,
+    maxMinutes: job.maxMinutes,
+  };
+}

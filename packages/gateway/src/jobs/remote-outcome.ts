@@ -1,0 +1,127 @@
+import {
+  CONDITION_FOR_STOP_MODE,
+  isTerminal,
+  type JobCondition,
+  type JobStatus,
+} from '@hpcgate/contract';
+import { stepsTo } from '../domain/transitions.js';
+import type { RemoteJob, RemoteOutcome } from '../scheduler/scheduler.js';
+import type { JobChange, JobRecord } from '../store/job-store.js';
+
+const OUTCOME: Record<RemoteOutcome, { status: JobStatus; condition: JobCondition }> = {
+  completed: { status: 'FINISHED', condition: 'NORMAL_COMPLETION' },
+  failed: { status: 'FAILED', condition: 'JOB_EXIT_NONZERO' },
+  cancelled: { status: 'CANCELLED', condition: 'SCHEDULER_CANCELLED' },
+  timeout: { status: 'FAILED', condition: 'SCHEDULER_TIMEOUT' },
+  out_of_memory: { status: 'FAILED', condition: 'SCHEDULER_OUT_OF_MEMORY' },
+  node_fail: { status: 'FAILED', condition: 'SCHEDULER_NODE_FAIL' },
+  preempted: { status: 'FAILED', condition: 'SCHEDULER_PREEMPTED' },
+  deadline: { status: 'FAILED', condition: 'SCHEDULER_DEADLINE' },
+};
+
+/** Outcomes that only a job that started can have. */
+const RAN = new Set<RemoteOutcome>(['completed', 'failed', 'timeout', 'out_of_memory']);
+
+/**
+ * What a job becomes given what the scheduler says of its remote job. Pure: the monitor applies
+ * the change. Returns null when nothing would change.
+ *
+ * A job that ends after a user's stop request is CANCELLED with the mode's condition, whatever
+ * Slurm calls it (a job ended by a signal alone is FAILED to Slurm); Slurm's word and the true exit
+ * code stay in remoteState and exitCode. A job that had already ended when the request came keeps
+ * its own outcome, and the request is marked TOO_LATE.
+ */
+export function changeFromRemote(job: JobRecord, remote: RemoteJob, now: Date): JobChange | null {
+  const patch: NonNullable<JobChange['patch']> = {};
+  type Patchable = keyof NonNullable<JobChange['patch']>;
+  const set = <K extends Patchable>(key: K, value: JobRecord[K]) => {
+    if (job[key] !== value) (patch as Record<Patchable, unknown>)[key] = value;
+  };
+  // A queued job's start time is Slurm's estimate, and a job cancelled while queued gets one too.
+  const ran = remote.phase === 'running' || (remote.outcome !== null && RAN.has(remote.outcome));
+  set('remoteState', remote.state);
+  set('remoteReason', remote.reason);
+  if (ran && remote.started) set('remoteStarted', remote.started);
+
+  // A job the gateway already ended (terminate) only waits for Slurm to confirm.
+  if (isTerminal(job.status)) {
+    if (remote.phase === 'ended') {
+      set('remoteDone', true);
+      set('exitCode', remote.exitCode);
+      set('exitSignal', remote.exitSignal);
+      if (job.stopRequest && job.stopRequest.outcome !== 'CONFIRMED') {
+        patch.stopRequest = {
+          ...job.stopRequest,
+          outcome: 'CONFIRMED',
+          message: `Slurm confirms job ${remote.remoteJobId} ${remote.state}`,
+        };
+      }
+    }
+    return Object.keys(patch).length > 0 ? { patch } : null;
+  }
+
+  let target: JobStatus;
+  if (remote.phase === 'queued') target = job.status === 'RUNNING' ? 'RUNNING' : 'PENDING';
+  else if (remote.phase === 'running') target = 'RUNNING';
+  else {
+    const stop = job.stopRequest;
+    const stoppedByUser = stop !== null && !endedBefore(remote.ended, stop.requestedAt);
+    let condition: JobCondition;
+    if (stop && stoppedByUser) {
+      target = 'CANCELLED';
+      condition = CONDITION_FOR_STOP_MODE[stop.mode];
+      patch.stopRequest = {
+        ...stop,
+        outcome: 'CONFIRMED',
+        message: `Slurm confirms job ${remote.remoteJobId} ${remote.state}`,
+      };
+    } else {
+      const o = OUTCOME[remote.outcome ?? 'failed'];
+      target = o.status;
+      condition =
+        remote.outcome === 'failed' && remote.exitSignal ? 'JOB_KILLED_BY_SIGNAL' : o.condition;
+      if (stop) {
+        patch.stopRequest = {
+          ...stop,
+          outcome: 'TOO_LATE',
+          message: `job ${remote.remoteJobId} had already ended (${remote.state}) when the stop was requested`,
+        };
+      }
+    }
+    set('condition', condition);
+    set('exitCode', remote.exitCode);
+    set('exitSignal', remote.exitSignal);
+    set('ended', remote.ended ?? now.toISOString());
+    set('remoteDone', true);
+    set('lastMessage', describeEnd(target, condition, remote));
+  }
+
+  const steps = stepsTo(job.status, target, { reachedScheduler: true, ran }).map((status) => ({
+    status,
+    description: describeStep(status, remote),
+  }));
+  if (steps.length === 0 && Object.keys(patch).length === 0) return null;
+  return { steps, patch, expectStatus: [job.status] };
+}
+
+/** Slurm keeps whole seconds: a job ended before the request only if it ended in an earlier second. */
+function endedBefore(ended: string | null, requestedAt: string): boolean {
+  if (!ended) return false;
+  return Date.parse(ended) < Math.floor(Date.parse(requestedAt) / 1000) * 1000;
+}
+
+function describeStep(status: JobStatus, remote: RemoteJob): string {
+  const slurm = `Slurm job ${remote.remoteJobId}`;
+  switch (status) {
+    case 'PENDING':
+      return `${slurm} is queued (${remote.state}${remote.reason ? `, ${remote.reason}` : ''})`;
+    case 'RUNNING':
+      return `${slurm} is running`;
+    default:
+      return `${slurm} ended: ${remote.state}, exit ${remote.exitCode ?? '?'}:${remote.exitSignal ?? '?'}`;
+  }
+}
+
+function describeEnd(status: JobStatus, condition: JobCondition, remote: RemoteJob): string {
+  return `${status} (${condition}); Slurm says ${remote.state}, exit code ${remote.exitCode ?? '?'}, signal ${remote.exitSignal ?? '?'}`;
+}

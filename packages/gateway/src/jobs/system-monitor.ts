@@ -1,0 +1,184 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { PollResult, Scheduler } from '../scheduler/scheduler.js';
+import type { JobChange, JobRecord, JobStore } from '../store/job-store.js';
+import { changeFromRemote } from './remote-outcome.js';
+
+/** What the monitor needs from the job service. */
+export interface MonitorHost {
+  apply(jobId: string, change: JobChange): Promise<JobRecord | undefined>;
+  /** True while this process is handing the job to the scheduler. */
+  isSubmitting(jobId: string): boolean;
+  /** A job left in PROCESSING_INPUTS by a previous run that never reached the scheduler. */
+  resumeSubmission(job: JobRecord): void;
+}
+
+export interface MonitorTimings {
+  fastMs: number;
+  idleMs: number;
+  /** How long after a submit or stop the monitor keeps polling fast. */
+  hotWindowMs: number;
+}
+
+export interface CycleStats {
+  at: string;
+  watchedJobs: number;
+  commands: number;
+  durationMs: number;
+  error: string | null;
+}
+
+/**
+ * Watches one execution system: one poll per cycle for all its jobs, whatever their number.
+ * Polls fast for a while after a submit or a stop request, slowly otherwise, and not at all when
+ * it has nothing to watch.
+ */
+export class SystemMonitor {
+  private running = false;
+  private hotUntil = 0;
+  private wake: (() => void) | null = null;
+  private loopDone: Promise<void> | null = null;
+  /** Resolvers of refresh() calls, satisfied by the next cycle that starts after them. */
+  private refreshWaiters: Array<() => void> = [];
+  private cycles = 0;
+  lastCycle: CycleStats | null = null;
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly store: JobStore,
+    private readonly host: MonitorHost,
+    private readonly timings: MonitorTimings,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loopDone;
+    for (const r of this.refreshWaiters.splice(0)) r();
+  }
+
+  /** Poll soon and keep polling fast for a while. */
+  trigger(): void {
+    this.hotUntil = Date.now() + this.timings.hotWindowMs;
+    this.wake?.();
+  }
+
+  /** Runs a fresh cycle (joining one that starts next) and resolves when it is done. */
+  refresh(): Promise<void> {
+    return new Promise((resolve) => {
+      this.refreshWaiters.push(resolve);
+      this.trigger();
+    });
+  }
+
+  get cycleCount(): number {
+    return this.cycles;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      const waiters = this.refreshWaiters.splice(0);
+      await this.cycle();
+      for (const r of waiters) r();
+      if (!this.running) break;
+      if (this.refreshWaiters.length > 0) continue;
+      const interval = Date.now() < this.hotUntil ? this.timings.fastMs : this.timings.idleMs;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, interval);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  private async cycle(): Promise<void> {
+    const started = performance.now();
+    let watched: JobRecord[] = [];
+    let result: PollResult | null = null;
+    let error: string | null = null;
+    try {
+      watched = await this.store.watched(this.scheduler.systemId);
+      if (watched.length === 0) return;
+      const ids = watched.flatMap((j) => (j.remoteJobId ? [j.remoteJobId] : []));
+      result = await this.scheduler.poll(ids);
+      this.cycles++;
+      await this.apply(watched, result);
+    } catch (err) {
+      error = (err as Error).message;
+      this.log.warn({ system: this.scheduler.systemId, err: error }, 'poll cycle failed');
+    } finally {
+      if (watched.length > 0) {
+        this.lastCycle = {
+          at: new Date().toISOString(),
+          watchedJobs: watched.length,
+          commands: result?.commands ?? 0,
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+          error,
+        };
+      }
+    }
+  }
+
+  private async apply(watched: JobRecord[], result: PollResult): Promise<void> {
+    const now = new Date();
+    const stillRunningAfterTerminate: string[] = [];
+    for (const job of watched) {
+      if (!job.remoteJobId) {
+        if (job.status === 'PROCESSING_INPUTS' && !this.host.isSubmitting(job.id)) {
+          await this.reconcileUnrecorded(job, result);
+        }
+        continue;
+      }
+      const remote = result.byId.get(job.remoteJobId);
+      if (!remote) continue; // not listed yet, or purged without a record: ask again next cycle
+      const change = changeFromRemote(job, remote, now);
+      const updated = change ? await this.host.apply(job.id, change) : job;
+      if (updated?.status === 'CANCELLED' && !updated.remoteDone && remote.phase !== 'ended') {
+        stillRunningAfterTerminate.push(job.remoteJobId);
+      }
+    }
+    // terminate: the job is CANCELLED for the user already; keep cancelling until Slurm agrees.
+    if (stillRunningAfterTerminate.length > 0) {
+      result.commands++;
+      await this.scheduler.signal(stillRunningAfterTerminate, 'cancel');
+      this.trigger();
+    }
+  }
+
+  /**
+   * A job a previous gateway run was submitting when it stopped: if Slurm lists a job carrying its
+   * tag, that is its remote job (never submit twice); otherwise it never reached Slurm.
+   */
+  private async reconcileUnrecorded(job: JobRecord, result: PollResult): Promise<void> {
+    const remote = result.byTag.get(job.id);
+    if (!remote) {
+      this.host.resumeSubmission(job);
+      return;
+    }
+    this.log.info(
+      { jobId: job.id, remoteJobId: remote.remoteJobId },
+      'found unrecorded remote job',
+    );
+    await this.host.apply(job.id, {
+      patch: { remoteJobId: remote.remoteJobId, remoteSubmitted: new Date().toISOString() },
+      events: [
+        {
+          event: 'REMOTE_SUBMITTED',
+          actor: null,
+          description: `found Slurm job ${remote.remoteJobId} carrying this job's tag after a restart`,
+        },
+      ],
+      expectStatus: ['PROCESSING_INPUTS'],
+    });
+    this.trigger();
+  }
+}

@@ -1,0 +1,130 @@
+import {
+  cancelJobRequestSchema,
+  errorBodySchema,
+  isTerminal,
+  jobHistoryResponseSchema,
+  jobListResponseSchema,
+  jobSchema,
+  jobStatusResponseSchema,
+  listJobsQuerySchema,
+  submitJobRequestSchema,
+} from '@hpcgate/contract';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+const jobIdParams = z.object({ jobId: z.uuid({ error: 'jobId must be a UUID' }) });
+const errors = {
+  400: errorBodySchema,
+  401: errorBodySchema,
+  404: errorBodySchema,
+  500: errorBodySchema,
+} as const;
+const security = [{ bearerAuth: [] }];
+
+/** `/v3/jobs`: the Tapis-shaped job API. Every route needs a verified bearer token. */
+const jobs: FastifyPluginAsyncZod = async (fastify) => {
+  fastify.addHook('preHandler', fastify.authenticate);
+
+  fastify.post(
+    '/submit',
+    {
+      schema: {
+        summary: 'Submit a job to an execution system',
+        security,
+        body: submitJobRequestSchema,
+        response: { 201: jobSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const job = await fastify.jobs.submit(request.caller, request.body);
+      return reply.code(201).send(job);
+    },
+  );
+
+  fastify.get(
+    '/list',
+    {
+      schema: {
+        summary: "The caller's jobs, newest first, with filters and cursor pagination",
+        security,
+        querystring: listJobsQuerySchema,
+        response: { 200: jobListResponseSchema, ...errors },
+      },
+    },
+    async (request) => fastify.jobs.list(request.caller, request.query),
+  );
+
+  fastify.get(
+    '/:jobId',
+    {
+      schema: {
+        summary: 'One job',
+        security,
+        params: jobIdParams,
+        response: { 200: jobSchema, ...errors },
+      },
+    },
+    async (request) => fastify.jobs.get(request.caller, request.params.jobId),
+  );
+
+  fastify.get(
+    '/:jobId/status',
+    {
+      schema: {
+        summary: "A job's status and condition",
+        security,
+        params: jobIdParams,
+        response: { 200: jobStatusResponseSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { status, condition } = await fastify.jobs.get(request.caller, request.params.jobId);
+      return { status, condition };
+    },
+  );
+
+  fastify.get(
+    '/:jobId/history',
+    {
+      schema: {
+        summary: "A job's transitions and stop requests, in order",
+        security,
+        params: jobIdParams,
+        response: { 200: jobHistoryResponseSchema, ...errors },
+      },
+    },
+    async (request) => ({
+      jobId: request.params.jobId,
+      events: await fastify.jobs.history(request.caller, request.params.jobId),
+    }),
+  );
+
+  fastify.post(
+    '/:jobId/cancel',
+    {
+      schema: {
+        summary: 'Stop a job: cancel (default), interrupt, force-stop or terminate',
+        description:
+          '202 with the job and its stopRequest while the job has not ended; 200 with the final ' +
+          'job once it has (with `wait`, after waiting up to that many seconds). 409 ' +
+          'JOB_NOT_CANCELLABLE when the job had already ended.',
+        security,
+        params: jobIdParams,
+        body: cancelJobRequestSchema.nullish(),
+        response: { 200: jobSchema, 202: jobSchema, 409: errorBodySchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { mode, wait } = cancelJobRequestSchema.parse(request.body ?? {});
+      const job = await fastify.jobs.requestStop(
+        request.caller,
+        request.params.jobId,
+        mode,
+        wait === undefined ? undefined : wait * 1000,
+      );
+      return reply.code(isTerminal(job.status) ? 200 : 202).send(job);
+    },
+  );
+};
+
+export default jobs;

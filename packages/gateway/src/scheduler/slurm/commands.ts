@@ -1,0 +1,58 @@
+import type { BatchJobSpec, SignalMode } from '../scheduler.js';
+import { SACCT_FIELDS, SQUEUE_FIELDS, TAG_PREFIX } from './parse.js';
+import { commandLine } from './quote.js';
+
+/** Every Slurm command line the gateway runs, built from quoted words only. */
+
+const TIME = 'SLURM_TIME_FORMAT=%s';
+
+/** `sbatch --parsable` with the job's resources; the batch script itself goes on stdin. */
+export function sbatchCommand(spec: BatchJobSpec): string {
+  const words = [
+    'sbatch',
+    '--parsable',
+    `--job-name=${spec.name}`,
+    `--comment=${TAG_PREFIX}${spec.gatewayJobId}`,
+  ];
+  if (spec.partition) words.push(`--partition=${spec.partition}`);
+  if (spec.nodes) words.push(`--nodes=${spec.nodes}`);
+  if (spec.cpusPerTask) words.push(`--cpus-per-task=${spec.cpusPerTask}`);
+  if (spec.memoryMB) words.push(`--mem=${spec.memoryMB}M`);
+  if (spec.maxMinutes) words.push(`--time=${spec.maxMinutes}`);
+  if (spec.workingDir) words.push(`--chdir=${spec.workingDir}`);
+  return commandLine(words);
+}
+
+/** Every job of the SSH user that the controller still holds, finished ones included. */
+export function squeueCommand(): string {
+  return `${TIME} ${commandLine(['squeue', '--noheader', '--states=all', '--me', `--Format=${SQUEUE_FIELDS}`])}`;
+}
+
+export type FinishedJobSource = 'sacct' | 'jobcomp';
+
+/** Final records of jobs the controller already purged: accounting, or the completion file. */
+export function sacctCommand(remoteJobIds: readonly string[], source: FinishedJobSource): string {
+  const words = ['sacct', '--noheader', '--parsable2', `--format=${SACCT_FIELDS}`];
+  words.push(source === 'jobcomp' ? '--completion' : '--allocations');
+  words.push(`--jobs=${remoteJobIds.join(',')}`);
+  return `${TIME} ${commandLine(words)}`;
+}
+
+/**
+ * The scancel for each stop mode (see README, "Stopping"):
+ * - cancel: Slurm's own cancel: SIGTERM to everything, KillWait, then SIGKILL;
+ * - interrupt: SIGINT to the batch shell and every step, the job keeps running;
+ * - force-stop: SIGUSR2 to the batch shell only: the gateway's wrapper script kills the user's
+ *   whole process group at once and exits.
+ */
+export function scancelCommands(remoteJobIds: readonly string[], mode: SignalMode): string[] {
+  const ids = [...remoteJobIds];
+  switch (mode) {
+    case 'cancel':
+      return [commandLine(['scancel', ...ids])];
+    case 'interrupt':
+      return [commandLine(['scancel', '--full', '--signal=INT', ...ids])];
+    case 'force-stop':
+      return [commandLine(['scancel', '--batch', '--signal=USR2', ...ids])];
+  }
+}

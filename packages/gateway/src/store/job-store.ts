@@ -1,0 +1,55 @@
+import type { Job, JobEvent, JobStatus, ListJobsFilter } from '@hpcgate/contract';
+
+/** A job as the gateway keeps it: the API's job plus what only the gateway needs. */
+export interface JobRecord extends Job {
+  /** Slurm has confirmed the remote job ended (or it never reached Slurm). */
+  remoteDone: boolean;
+}
+
+export type JobEventType = JobEvent['event'];
+
+export interface NewJobEvent {
+  event: JobEventType;
+  actor: string | null;
+  description: string;
+  at?: string;
+}
+
+export interface StatusStep {
+  status: JobStatus;
+  description: string;
+  actor?: string | null;
+}
+
+/** One change to a job, applied atomically with its history. */
+export interface JobChange {
+  /** Status changes in order; each is checked against the lifecycle and written to history. */
+  steps?: StatusStep[];
+  patch?: Partial<Omit<JobRecord, 'id' | 'owner' | 'status' | 'created'>>;
+  events?: NewJobEvent[];
+  /** Apply only if the job is in one of these statuses now; otherwise change nothing. */
+  expectStatus?: readonly JobStatus[];
+}
+
+export interface JobPage {
+  jobs: JobRecord[];
+  nextCursor: string | null;
+}
+
+/**
+ * Where jobs and their history live. SQLite embedded by default; the interface is async so that a
+ * PostgreSQL implementation can follow for several gateway replicas.
+ */
+export interface JobStore {
+  create(job: JobRecord, event: NewJobEvent): Promise<void>;
+  get(id: string): Promise<JobRecord | undefined>;
+  /** Resolves to the job after the change, or undefined when `expectStatus` did not hold. */
+  update(id: string, change: JobChange): Promise<JobRecord | undefined>;
+  list(owner: string, filter: ListJobsFilter): Promise<JobPage>;
+  history(id: string): Promise<JobEvent[]>;
+  /** Jobs of a system whose remote job may still exist: what the monitor must watch. */
+  watched(systemId: string): Promise<JobRecord[]>;
+  /** A cheap query that proves the store answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

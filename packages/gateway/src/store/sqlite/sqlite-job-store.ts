@@ -1,0 +1,291 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { JobEvent, JobStatus, ListJobsFilter, StopRequest } from '@hpcgate/contract';
+import Database from 'better-sqlite3';
+import { assertTransition } from '../../domain/transitions.js';
+import type { JobChange, JobPage, JobRecord, JobStore, NewJobEvent } from '../job-store.js';
+import { MIGRATIONS } from './migrations.js';
+
+type Row = Record<string, unknown>;
+
+/** The submit parameters, kept as one JSON column: they never change after submission. */
+const PARAM_KEYS = [
+  'script',
+  'command',
+  'args',
+  'env',
+  'workingDir',
+  'partition',
+  'nodes',
+  'cpusPerTask',
+  'memoryMB',
+  'maxMinutes',
+  'description',
+] as const;
+
+const COLUMNS: Record<string, string> = {
+  name: 'name',
+  execSystemId: 'exec_system_id',
+  status: 'status',
+  condition: 'condition',
+  lastMessage: 'last_message',
+  remoteJobId: 'remote_job_id',
+  remoteState: 'remote_state',
+  remoteReason: 'remote_reason',
+  remoteDone: 'remote_done',
+  exitCode: 'exit_code',
+  exitSignal: 'exit_signal',
+  remoteSubmitted: 'remote_submitted',
+  remoteStarted: 'remote_started',
+  ended: 'ended',
+  lastUpdated: 'last_updated',
+  stopRequest: 'stop_request',
+};
+
+/** Jobs and their history in one SQLite file (WAL mode), through better-sqlite3. */
+export class SqliteJobStore implements JobStore {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  /** Applies the migrations this database has not seen, each in its own transaction. */
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    MIGRATIONS.slice(current).forEach((sql, i) => {
+      this.db.transaction(() => {
+        this.db.exec(sql);
+        this.db.pragma(`user_version = ${current + i + 1}`);
+      })();
+    });
+  }
+
+  async create(job: JobRecord, event: NewJobEvent): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO jobs (id, owner, name, exec_system_id, status, condition, last_message,
+             remote_job_id, remote_state, remote_reason, remote_done, exit_code, exit_signal,
+             created, remote_submitted, remote_started, ended, last_updated, stop_request, params, tags)
+           VALUES (@id, @owner, @name, @exec_system_id, @status, @condition, @last_message,
+             @remote_job_id, @remote_state, @remote_reason, @remote_done, @exit_code, @exit_signal,
+             @created, @remote_submitted, @remote_started, @ended, @last_updated, @stop_request,
+             @params, @tags)`,
+        )
+        .run(toRow(job));
+      this.insertEvent(job.id, job.status, event);
+    })();
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  async update(id: string, change: JobChange): Promise<JobRecord | undefined> {
+    return this.db.transaction((): JobRecord | undefined => {
+      const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+      if (!row) return undefined;
+      const job = fromRow(row);
+      if (change.expectStatus && !change.expectStatus.includes(job.status)) return undefined;
+      const now = new Date().toISOString();
+      let status: JobStatus = job.status;
+      for (const step of change.steps ?? []) {
+        assertTransition(id, status, step.status);
+        status = step.status;
+        this.insertEvent(id, status, {
+          event: 'STATUS_CHANGED',
+          actor: step.actor ?? null,
+          description: step.description,
+          at: now,
+        });
+      }
+      for (const event of change.events ?? []) this.insertEvent(id, status, { at: now, ...event });
+      const next: JobRecord = { ...job, ...change.patch, status, lastUpdated: now };
+      const sets = Object.keys(COLUMNS)
+        .map((k) => `${COLUMNS[k]} = @${COLUMNS[k]}`)
+        .join(', ');
+      this.db.prepare(`UPDATE jobs SET ${sets} WHERE id = @id`).run(toRow(next));
+      return next;
+    })();
+  }
+
+  async list(owner: string, filter: ListJobsFilter): Promise<JobPage> {
+    const where = ['owner = @owner'];
+    const params: Row = { owner, limit: filter.limit + 1 };
+    if (filter.status?.length) {
+      where.push(`status IN (${filter.status.map((_, i) => `@status${i}`).join(', ')})`);
+      filter.status.forEach((s, i) => {
+        params[`status${i}`] = s;
+      });
+    }
+    if (filter.name) {
+      where.push('name GLOB @name');
+      params.name = wildcardToGlob(filter.name);
+    }
+    if (filter.execSystemId) {
+      where.push('exec_system_id = @execSystemId');
+      params.execSystemId = filter.execSystemId;
+    }
+    (filter.tags ?? []).forEach((tag, i) => {
+      where.push(`EXISTS (SELECT 1 FROM json_each(jobs.tags) WHERE value = @tag${i})`);
+      params[`tag${i}`] = tag;
+    });
+    if (filter.createdAfter) {
+      where.push('created >= @createdAfter');
+      params.createdAfter = new Date(filter.createdAfter).toISOString();
+    }
+    if (filter.createdBefore) {
+      where.push('created < @createdBefore');
+      params.createdBefore = new Date(filter.createdBefore).toISOString();
+    }
+    if (filter.cursor) {
+      const [created, id] = decodeCursor(filter.cursor);
+      where.push('(created < @cCreated OR (created = @cCreated AND id < @cId))');
+      params.cCreated = created;
+      params.cId = id;
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY created DESC, id DESC LIMIT @limit`,
+      )
+      .all(params) as Row[];
+    const jobs = rows.slice(0, filter.limit).map(fromRow);
+    const last = jobs.at(-1);
+    const nextCursor =
+      rows.length > filter.limit && last ? encodeCursor(last.created, last.id) : null;
+    return { jobs, nextCursor };
+  }
+
+  async history(id: string): Promise<JobEvent[]> {
+    return (
+      this.db.prepare('SELECT * FROM job_events WHERE job_id = ? ORDER BY seq').all(id) as Row[]
+    ).map((r) => ({
+      seq: r.seq as number,
+      at: r.at as string,
+      event: r.event as JobEvent['event'],
+      status: r.status as JobStatus,
+      actor: (r.actor as string | null) ?? null,
+      description: r.description as string,
+    }));
+  }
+
+  async watched(systemId: string): Promise<JobRecord[]> {
+    return (
+      this.db
+        .prepare('SELECT * FROM jobs WHERE exec_system_id = ? AND remote_done = 0 ORDER BY created')
+        .all(systemId) as Row[]
+    ).map(fromRow);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  private insertEvent(jobId: string, status: JobStatus, e: NewJobEvent): void {
+    this.db
+      .prepare(
+        `INSERT INTO job_events (job_id, seq, at, event, status, actor, description)
+         VALUES (@jobId, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_events WHERE job_id = @jobId),
+                 @at, @event, @status, @actor, @description)`,
+      )
+      .run({
+        jobId,
+        at: e.at ?? new Date().toISOString(),
+        event: e.event,
+        status,
+        actor: e.actor,
+        description: e.description,
+      });
+  }
+}
+
+function toRow(job: JobRecord): Row {
+  const params = Object.fromEntries(PARAM_KEYS.map((k) => [k, job[k]]));
+  return {
+    id: job.id,
+    owner: job.owner,
+    name: job.name,
+    exec_system_id: job.execSystemId,
+    status: job.status,
+    condition: job.condition,
+    last_message: job.lastMessage,
+    remote_job_id: job.remoteJobId,
+    remote_state: job.remoteState,
+    remote_reason: job.remoteReason,
+    remote_done: job.remoteDone ? 1 : 0,
+    exit_code: job.exitCode,
+    exit_signal: job.exitSignal,
+    created: job.created,
+    remote_submitted: job.remoteSubmitted,
+    remote_started: job.remoteStarted,
+    ended: job.ended,
+    last_updated: job.lastUpdated,
+    stop_request: job.stopRequest ? JSON.stringify(job.stopRequest) : null,
+    params: JSON.stringify(params),
+    tags: JSON.stringify(job.tags),
+  };
+}
+
+function fromRow(r: Row): JobRecord {
+  const params = JSON.parse(r.params as string) as Pick<JobRecord, (typeof PARAM_KEYS)[number]>;
+  return {
+    id: r.id as string,
+    owner: r.owner as string,
+    name: r.name as string,
+    execSystemId: r.exec_system_id as string,
+    status: r.status as JobStatus,
+    condition: (r.condition as JobRecord['condition']) ?? null,
+    lastMessage: (r.last_message as string | null) ?? null,
+    remoteJobId: (r.remote_job_id as string | null) ?? null,
+    remoteState: (r.remote_state as string | null) ?? null,
+    remoteReason: (r.remote_reason as string | null) ?? null,
+    remoteDone: r.remote_done === 1,
+    exitCode: (r.exit_code as number | null) ?? null,
+    exitSignal: (r.exit_signal as number | null) ?? null,
+    created: r.created as string,
+    remoteSubmitted: (r.remote_submitted as string | null) ?? null,
+    remoteStarted: (r.remote_started as string | null) ?? null,
+    ended: (r.ended as string | null) ?? null,
+    lastUpdated: r.last_updated as string,
+    stopRequest: r.stop_request ? (JSON.parse(r.stop_request as string) as StopRequest) : null,
+    ...params,
+    tags: JSON.parse(r.tags as string) as string[],
+  };
+}
+
+/** `exp-*` → a GLOB pattern where only `*` is special. */
+export function wildcardToGlob(pattern: string): string {
+  return pattern.replace(/[?[\]]/g, (c) => `[${c}]`);
+}
+
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}
+
+function encodeCursor(created: string, id: string): string {
+  return Buffer.from(JSON.stringify([created, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string')) {
+      return v as [string, string];
+    }
+  } catch {
+    // fall through
+  }
+  throw new InvalidCursorError('cursor is not one this gateway returned');
+}

@@ -1,0 +1,93 @@
+import type { Job, JobStatus } from '@hpcgate/contract';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import type { ExecutionSystemConfig } from '../../src/config/schema.js';
+import { SshConnection } from '../../src/scheduler/slurm/ssh-connection.js';
+import { sandboxSystem, testConfig } from './sandbox-config.js';
+import { createTestIssuer, type TestIssuer } from './tokens.js';
+
+export interface Harness {
+  app: FastifyInstance;
+  issuer: TestIssuer;
+  system: ExecutionSystemConfig;
+  /** A separate SSH connection for looking at the cluster behind the gateway's back. */
+  cluster: SshConnection;
+  call(
+    user: string,
+    method: InjectOptions['method'],
+    url: string,
+    body?: unknown,
+    // biome-ignore lint/suspicious/noExplicitAny: tests assert responses field by field
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  submit(user: string, body: Record<string, unknown>): Promise<Job>;
+  waitFor(
+    user: string,
+    jobId: string,
+    done: (job: Job) => boolean,
+    timeoutMs?: number,
+  ): Promise<Job>;
+  /** Slurm's own view of one job: state, or '' when squeue no longer lists it. */
+  squeueState(remoteJobId: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A gateway on the real sandbox cluster, with an in-memory store and the tests' token issuer. */
+export async function startHarness(
+  overrides: Partial<ExecutionSystemConfig> = {},
+): Promise<Harness> {
+  const issuer = await createTestIssuer();
+  const system = sandboxSystem(overrides);
+  const app = await buildApp(testConfig([system], issuer.jwksFile));
+  const cluster = new SshConnection(system);
+  const call: Harness['call'] = async (user, method, url, body) => {
+    const res = await app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${await issuer.token(user)}` },
+      ...(body === undefined ? {} : { payload: body as object }),
+    });
+    return { status: res.statusCode, body: res.body ? res.json() : null, headers: res.headers };
+  };
+  const harness: Harness = {
+    app,
+    issuer,
+    system,
+    cluster,
+    call,
+    async submit(user, body) {
+      const res = await call(user, 'POST', '/v3/jobs/submit', {
+        execSystemId: system.id,
+        ...body,
+      });
+      if (res.status !== 201)
+        throw new Error(`submit answered ${res.status}: ${JSON.stringify(res.body)}`);
+      return res.body as Job;
+    },
+    async waitFor(user, jobId, done, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const res = await call(user, 'GET', `/v3/jobs/${jobId}`);
+        if (res.status !== 200) throw new Error(`GET job answered ${res.status}`);
+        if (done(res.body)) return res.body as Job;
+        if (Date.now() > deadline) {
+          throw new Error(`job ${jobId} still ${res.body.status} after ${timeoutMs} ms`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async squeueState(remoteJobId) {
+      const r = await cluster.exec(`squeue -h -j ${Number(remoteJobId)} -o %T`);
+      return r.stdout.trim();
+    },
+    async close() {
+      cluster.close();
+      await app.close();
+    },
+  };
+  return harness;
+}
+
+export const hasStatus =
+  (...statuses: JobStatus[]) =>
+  (job: Job): boolean =>
+    statuses.includes(job.status);
