@@ -70,5 +70,7 @@ export interface Scheduler {
   poll(remoteJobIds: readonly string[]): Promise<PollResult>;
   /** One cheap round trip to the system; resolves to its latency in milliseconds. */
   ping(): Promise<number>;
+  /** Remote commands sent since start, counted where they are sent. */
+  readonly commandsSent: number;
   close(): void;
 }
