@@ -180,7 +180,9 @@ export class JobService implements MonitorHost {
   }
 
   private async carryOutStop(caller: Caller, job: JobRecord, mode: StopMode): Promise<void> {
-    const requestedAt = new Date().toISOString();
+    job = (await this.store.get(job.id))!;
+    // The first request's time stays: a job that ends after any stop request was stopped by it.
+    const requestedAt = job.stopRequest?.requestedAt ?? new Date().toISOString();
     const recorded = await this.apply(job.id, {
       patch: {
         stopRequest: {
@@ -239,11 +241,18 @@ export class JobService implements MonitorHost {
       monitor.trigger();
       return;
     }
-    const already = current.stopRequest;
+    // A second cancel (or force-stop) while Slurm is still ending the job changes nothing;
+    // every interrupt is sent, as many as asked.
+    const previous = job.stopRequest;
     const resend =
-      mode === 'interrupt' || !(already?.mode === mode && already.outcome === 'SIGNALLED');
-    if (resend) await this.sendSignal(current, mode, caller);
-    // Answer with what Slurm says right after the signal, not with what we assumed.
+      mode === 'interrupt' || !(previous?.mode === mode && previous.outcome === 'SIGNALLED');
+    // A queued job has no processes to interrupt or kill: leaving the queue is its stop.
+    if (resend) {
+      await this.sendSignal(current, current.status === 'RUNNING' ? mode : 'cancel', caller);
+    }
+    // Answer with what Slurm says right after the signal, not with what we assumed, and watch
+    // closely while the job winds down.
+    monitor.hurry();
     await monitor.refresh();
   }
 

@@ -19,6 +19,10 @@ export interface MonitorTimings {
   hotWindowMs: number;
 }
 
+/** After a stop, Slurm usually confirms within 100–200 ms: poll every 50 ms for 3 s. */
+const URGENT_MS = 50;
+const URGENT_WINDOW_MS = 3_000;
+
 export interface CycleStats {
   at: string;
   watchedJobs: number;
@@ -35,6 +39,7 @@ export interface CycleStats {
 export class SystemMonitor {
   private running = false;
   private hotUntil = 0;
+  private urgentUntil = 0;
   private wake: (() => void) | null = null;
   private loopDone: Promise<void> | null = null;
   /** Resolvers of refresh() calls, satisfied by the next cycle that starts after them. */
@@ -69,6 +74,12 @@ export class SystemMonitor {
     this.wake?.();
   }
 
+  /** Poll very often for a few seconds: a job was just told to stop. */
+  hurry(): void {
+    this.urgentUntil = Date.now() + URGENT_WINDOW_MS;
+    this.trigger();
+  }
+
   /** Runs a fresh cycle (joining one that starts next) and resolves when it is done. */
   refresh(): Promise<void> {
     return new Promise((resolve) => {
@@ -88,7 +99,13 @@ export class SystemMonitor {
       for (const r of waiters) r();
       if (!this.running) break;
       if (this.refreshWaiters.length > 0) continue;
-      const interval = Date.now() < this.hotUntil ? this.timings.fastMs : this.timings.idleMs;
+      const now = Date.now();
+      const interval =
+        now < this.urgentUntil
+          ? Math.min(URGENT_MS, this.timings.fastMs)
+          : now < this.hotUntil
+            ? this.timings.fastMs
+            : this.timings.idleMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, interval);
         this.wake = () => {

@@ -39,6 +39,7 @@ export async function startHarness(
   const system = sandboxSystem(overrides);
   const app = await buildApp(testConfig([system], issuer.jwksFile));
   const cluster = new SshConnection(system);
+  const submitted: string[] = [];
   const call: Harness['call'] = async (user, method, url, body) => {
     const res = await app.inject({
       method,
@@ -80,6 +81,13 @@ export async function startHarness(
       return r.stdout.trim();
     },
     async close() {
+      // A failed test must not leave its jobs running on the shared cluster.
+      const leftovers: string[] = [];
+      for (const id of submitted) {
+        const job = await app.store.get(id);
+        if (job?.remoteJobId && !job.remoteDone) leftovers.push(job.remoteJobId);
+      }
+      if (leftovers.length > 0) await cluster.exec(`scancel ${leftovers.join(' ')}`);
       cluster.close();
       await app.close();
     },

@@ -39,20 +39,33 @@ export function sacctCommand(remoteJobIds: readonly string[], source: FinishedJo
 }
 
 /**
- * The scancel for each stop mode (see README, "Stopping"):
- * - cancel: Slurm's own cancel: SIGTERM to everything, KillWait, then SIGKILL;
- * - interrupt: SIGINT to the batch shell and every step, the job keeps running;
- * - force-stop: SIGUSR2 to the batch shell only: the gateway's wrapper script kills the user's
- *   whole process group at once and exits.
+ * The remote command for each stop mode (see batchScript for what the wrapper does):
+ * - cancel: Slurm's own cancel: SIGTERM to every process, KillWait, then SIGKILL;
+ * - interrupt: SIGINT to the batch script, its children and every step; the job goes on;
+ * - force-stop: SIGKILL to every step but the batch one (immediate, unlike a whole-job KILL,
+ *   which Slurm turns into a cancel with KillWait), then SIGUSR2 to the wrapper, which kills the
+ *   rest at once. Only for running jobs: a queued job is simply cancelled.
  */
-export function scancelCommands(remoteJobIds: readonly string[], mode: SignalMode): string[] {
-  const ids = [...remoteJobIds];
+export function stopCommand(remoteJobIds: readonly string[], mode: SignalMode): string {
+  const ids = remoteJobIds.map(assertJobId);
   switch (mode) {
     case 'cancel':
-      return [commandLine(['scancel', ...ids])];
+      return commandLine(['scancel', ...ids]);
     case 'interrupt':
-      return [commandLine(['scancel', '--full', '--signal=INT', ...ids])];
+      return commandLine(['scancel', '--full', '--signal=INT', ...ids]);
     case 'force-stop':
-      return [commandLine(['scancel', '--batch', '--signal=USR2', ...ids])];
+      return ids
+        .map(
+          (id) =>
+            `for s in $(${commandLine(['squeue', '--noheader', '--steps', `--jobs=${id}`, '--format=%i'])}); do ` +
+            `case "$s" in *.batch|*.extern) ;; *) scancel --signal=KILL "$s";; esac; done; ` +
+            commandLine(['scancel', '--batch', '--signal=USR2', id]),
+        )
+        .join('; ');
   }
+}
+
+function assertJobId(id: string): string {
+  if (!/^\d+$/.test(id)) throw new Error(`not a Slurm job id: ${JSON.stringify(id)}`);
+  return id;
 }

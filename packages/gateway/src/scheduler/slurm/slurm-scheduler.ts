@@ -2,7 +2,7 @@ import type { ExecutionSystemConfig } from '../../config/schema.js';
 import { SchedulerCommandError } from '../errors.js';
 import type { BatchJobSpec, PollResult, RemoteJob, Scheduler, SignalMode } from '../scheduler.js';
 import { batchScript } from './batch-script.js';
-import { sacctCommand, sbatchCommand, scancelCommands, squeueCommand } from './commands.js';
+import { sacctCommand, sbatchCommand, squeueCommand, stopCommand } from './commands.js';
 import { parseSacct, parseSbatch, parseSqueue } from './parse.js';
 import { type ExecResult, SshConnection } from './ssh-connection.js';
 
@@ -25,13 +25,11 @@ export class SlurmScheduler implements Scheduler {
 
   async signal(remoteJobIds: readonly string[], mode: SignalMode): Promise<void> {
     if (remoteJobIds.length === 0) return;
-    for (const command of scancelCommands(remoteJobIds, mode)) {
-      const r = await this.ssh.exec(command);
-      // scancel exits 0 for a finished or unknown job, and 1 ("Invalid job id") when signalling
-      // one: neither is a failure, the caller re-reads the job's real state.
-      if (r.code !== 0 && !/Invalid job id|already completing or completed/i.test(r.stderr)) {
-        throw this.failure('scancel', r);
-      }
+    const r = await this.ssh.exec(stopCommand(remoteJobIds, mode));
+    // scancel exits 0 for a finished or unknown job, and 1 ("Invalid job id") when signalling
+    // one: neither is a failure, the caller re-reads the job's real state.
+    if (r.code !== 0 && !/Invalid job id|already completing or completed/i.test(r.stderr)) {
+      throw this.failure('scancel', r);
     }
   }
 
