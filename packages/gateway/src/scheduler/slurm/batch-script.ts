@@ -34,6 +34,7 @@ export function batchScript(spec: BatchJobSpec): string {
     'hpcgate_sweep() {',
     '  local f p',
     '  for f in $(grep -lzx "SLURM_JOB_ID=$SLURM_JOB_ID" /proc/[0-9]*/environ 2>/dev/null); do',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, run on the cluster
     '    p=${f#/proc/}; p=${p%/environ}',
     '    [ "$p" = "$$" ] || kill -KILL "$p" 2>/dev/null',
     '  done',
