@@ -9,10 +9,18 @@ npx --no-install turbo run build --filter=@hpcgate/gateway... --output-logs=erro
 
 port="${HPCGATE_PORT:-8080}"
 mkdir -p .hpcgate
+jwks=$(node scripts/dev-token.mjs --jwks)
 config=.hpcgate/gateway.json
 cat > "$config" <<JSON
 {
   "listen": { "host": "127.0.0.1", "port": ${port} },
+  "auth": {
+    "issuer": "http://127.0.0.1/hpcgate-dev",
+    "audience": "hpcgate",
+    "jwksFile": "${jwks}",
+    "ownerClaim": "sub"
+  },
+  "store": { "sqlitePath": ".hpcgate/gateway.db" },
   "systems": [
     {
       "id": "${HPCGATE_CLUSTER:-sandbox}",
@@ -20,11 +28,20 @@ cat > "$config" <<JSON
       "port": ${HPCGATE_SSH_PORT:-22},
       "user": "${HPCGATE_SSH_USER}",
       "privateKeyPath": "${HPCGATE_SSH_KEY}",
-      "partitions": ["${HPCGATE_SLURM_PARTITION:-debug}"]
+      "partitions": ["${HPCGATE_SLURM_PARTITION:-debug}"],
+      "finishedJobSource": "${HPCGATE_FINISHED_JOB_SOURCE:-jobcomp}"
     }
   ]
 }
 JSON
-echo "hpcgate: gateway config written to $config" >&2
-echo "hpcgate: gateway listening on http://127.0.0.1:${port}  (try: curl http://127.0.0.1:${port}/healthz)" >&2
+url="http://127.0.0.1:${port}"
+cat >&2 <<EOT
+hpcgate: gateway config written to $config; starting the gateway on $url
+  health:   curl $url/healthz
+  sign in:  export HPCGATE_URL=$url HPCGATE_TOKEN=\$(node scripts/dev-token.mjs demo)
+  submit:   curl -s -H "Authorization: Bearer \$HPCGATE_TOKEN" -H 'content-type: application/json' \\
+              -d '{"name":"hello","execSystemId":"${HPCGATE_CLUSTER:-sandbox}","command":"echo hello; sleep 30"}' \\
+              $url/v3/jobs/submit
+  API:      $url/openapi.json
+EOT
 exec node packages/gateway/dist/server.js "$config"
