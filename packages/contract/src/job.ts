@@ -198,3 +198,48 @@ export const errorBodySchema = z.object({
   }),
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** Which of the caller's jobs a bulk stop applies to; several criteria must all hold. */
+export const jobSelectorSchema = z
+  .object({
+    ids: z.array(z.uuid()).max(10_000).optional(),
+    /** Exact names or patterns with `*` wildcards; a job matching any of them counts. */
+    names: z.array(z.string().min(1).max(128)).max(100).optional(),
+    status: z.array(jobStatusSchema).optional(),
+    execSystemId: z.string().max(64).optional(),
+    tags: z.array(tagSchema).max(32).optional(),
+  })
+  .strict()
+  .refine((s) => Object.values(s).some((v) => v !== undefined), {
+    message: 'name at least one of ids, names, status, execSystemId, tags',
+  });
+export type JobSelector = z.infer<typeof jobSelectorSchema>;
+
+/** `POST /v3/jobs/stop`. */
+export const stopJobsRequestSchema = z
+  .object({
+    selector: jobSelectorSchema,
+    mode: stopModeSchema.default('cancel'),
+    /** List what would be stopped, and stop nothing. */
+    whatIf: z.boolean().default(false),
+  })
+  .strict();
+export type StopJobsRequest = z.input<typeof stopJobsRequestSchema>;
+
+export const stopJobResultSchema = z.object({
+  jobId: z.uuid(),
+  name: z.string(),
+  outcome: z.enum(['stopped', 'would_stop', 'not_cancellable', 'error']),
+  /** The job's status after the request (before it, for whatIf). */
+  status: jobStatusSchema,
+  message: z.string().nullable(),
+  job: jobSchema.nullable(),
+});
+export type StopJobResult = z.infer<typeof stopJobResultSchema>;
+
+export const stopJobsResponseSchema = z.object({
+  mode: stopModeSchema,
+  whatIf: z.boolean(),
+  results: z.array(stopJobResultSchema),
+});
+export type StopJobsResponse = z.infer<typeof stopJobsResponseSchema>;

@@ -9,6 +9,7 @@ import {
 import type { GatewayConfig } from './config/schema.js';
 import { installErrorHandler } from './errors/error-handler.js';
 import auth from './plugins/auth.js';
+import idempotency from './plugins/idempotency.js';
 import jobsService from './plugins/jobs.js';
 import store from './plugins/store.js';
 import systems from './plugins/systems.js';
@@ -37,6 +38,7 @@ export const gatewayApp = fp(
     await fastify.register(auth, { config: opts.config });
     await fastify.register(store, { config: opts.config });
     await fastify.register(systems, { config: opts.config });
+    await fastify.register(idempotency);
     await fastify.register(jobsService);
     await fastify.register(health);
     await fastify.register(jobs, { prefix: '/v3/jobs' });

@@ -20,6 +20,18 @@ export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
 }
 
+/** A failure to show the client as it is: a status, a stable code and a message. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
 interface Mapped {
   status: number;
   code: string;
@@ -30,6 +42,9 @@ interface Mapped {
 
 /** Domain errors → HTTP. Anything not listed is a 500 whose details stay in the log. */
 function mapDomainError(err: Error): Mapped | undefined {
+  if (err instanceof HttpError) {
+    return { status: err.statusCode, code: err.code, message: err.message, details: err.details };
+  }
   if (err instanceof AuthenticationError) {
     return {
       status: 401,

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import {
   isTerminal,
   type JobEvent,
+  type JobSelector,
   type ListJobsFilter,
+  type StopJobResult,
   type StopMode,
   type SubmitJobParams,
 } from '@hpcgate/contract';
@@ -177,6 +179,65 @@ export class JobService implements MonitorHost {
       return (await ended) ?? (await this.store.get(jobId))!;
     }
     return job;
+  }
+
+  /**
+   * Stops every job of the caller that the selector names (or, with `whatIf`, says what it would
+   * stop). One result per matched job; matching nothing is an empty list.
+   */
+  async stopMany(
+    caller: Caller,
+    selector: JobSelector,
+    mode: StopMode,
+    whatIf: boolean,
+  ): Promise<StopJobResult[]> {
+    const jobs = await this.store.select(caller.username, selector);
+    const one = async (job: JobRecord): Promise<StopJobResult> => {
+      const base = { jobId: job.id, name: job.name };
+      if (isTerminal(job.status)) {
+        return {
+          ...base,
+          outcome: 'not_cancellable',
+          status: job.status,
+          message: `job is ${job.status}`,
+          job,
+        };
+      }
+      if (whatIf) return { ...base, outcome: 'would_stop', status: job.status, message: null, job };
+      try {
+        const after = await this.requestStop(caller, job.id, mode);
+        return { ...base, outcome: 'stopped', status: after.status, message: null, job: after };
+      } catch (err) {
+        if (err instanceof JobNotCancellableError) {
+          return {
+            ...base,
+            outcome: 'not_cancellable',
+            status: err.status,
+            message: err.message,
+            job: null,
+          };
+        }
+        const now = await this.store.get(job.id);
+        return {
+          ...base,
+          outcome: 'error',
+          status: now?.status ?? job.status,
+          message: (err as Error).message,
+          job: null,
+        };
+      }
+    };
+    // A handful at a time: each stop is one SSH command, and the connection has few channels.
+    const results: StopJobResult[] = new Array(jobs.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        results[i] = await one(jobs[i]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, jobs.length) }, worker));
+    return results;
   }
 
   private async carryOutStop(caller: Caller, job: JobRecord, mode: StopMode): Promise<void> {

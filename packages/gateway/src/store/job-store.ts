@@ -1,4 +1,4 @@
-import type { Job, JobEvent, JobStatus, ListJobsFilter } from '@hpcgate/contract';
+import type { Job, JobEvent, JobSelector, JobStatus, ListJobsFilter } from '@hpcgate/contract';
 
 /** A job as the gateway keeps it: the API's job plus what only the gateway needs. */
 export interface JobRecord extends Job {
@@ -36,6 +36,17 @@ export interface JobPage {
   nextCursor: string | null;
 }
 
+/** A remembered answer to a POST that carried an Idempotency-Key. */
+export interface IdempotentResponse {
+  owner: string;
+  key: string;
+  /** Method, path and body of the first request: a reuse with anything else is refused. */
+  fingerprint: string;
+  statusCode: number;
+  body: string;
+  created: string;
+}
+
 /**
  * Where jobs and their history live. SQLite embedded by default; the interface is async so that a
  * PostgreSQL implementation can follow for several gateway replicas.
@@ -47,8 +58,15 @@ export interface JobStore {
   update(id: string, change: JobChange): Promise<JobRecord | undefined>;
   list(owner: string, filter: ListJobsFilter): Promise<JobPage>;
   history(id: string): Promise<JobEvent[]>;
+  /** Every job of `owner` that the selector names, newest first. */
+  select(owner: string, selector: JobSelector): Promise<JobRecord[]>;
   /** Jobs of a system whose remote job may still exist: what the monitor must watch. */
   watched(systemId: string): Promise<JobRecord[]>;
+  getIdempotentResponse(owner: string, key: string): Promise<IdempotentResponse | undefined>;
+  /** Remembers an answer; the first one stored for a key wins. */
+  putIdempotentResponse(response: IdempotentResponse): Promise<void>;
+  /** Forgets answers older than `before` (ISO time). */
+  pruneIdempotentResponses(before: string): Promise<number>;
   /** A cheap query that proves the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

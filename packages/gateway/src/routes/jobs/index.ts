@@ -7,6 +7,8 @@ import {
   jobSchema,
   jobStatusResponseSchema,
   listJobsQuerySchema,
+  stopJobsRequestSchema,
+  stopJobsResponseSchema,
   submitJobRequestSchema,
 } from '@hpcgate/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -20,6 +22,12 @@ const errors = {
   500: errorBodySchema,
 } as const;
 const security = [{ bearerAuth: [] }];
+const idempotencyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .optional()
+    .describe('retries with the same key get the first answer again; nothing is done twice'),
+});
 
 /** `/v3/jobs`: the Tapis-shaped job API. Every route needs a verified bearer token. */
 const jobs: FastifyPluginAsyncZod = async (fastify) => {
@@ -32,8 +40,10 @@ const jobs: FastifyPluginAsyncZod = async (fastify) => {
         summary: 'Submit a job to an execution system',
         security,
         body: submitJobRequestSchema,
-        response: { 201: jobSchema, ...errors },
+        headers: idempotencyHeader,
+        response: { 201: jobSchema, 422: errorBodySchema, ...errors },
       },
+      preHandler: fastify.idempotent,
     },
     async (request, reply) => {
       const job = await fastify.jobs.submit(request.caller, request.body);
@@ -52,6 +62,29 @@ const jobs: FastifyPluginAsyncZod = async (fastify) => {
       },
     },
     async (request) => fastify.jobs.list(request.caller, request.query),
+  );
+
+  fastify.post(
+    '/stop',
+    {
+      schema: {
+        summary:
+          "Stop many of the caller's jobs at once, chosen by ids, names (with *), status, system, tags",
+        description:
+          'One result per matched job: stopped, would_stop (whatIf), not_cancellable (with its ' +
+          'status) or error. Matching nothing is a success with an empty list.',
+        security,
+        body: stopJobsRequestSchema,
+        headers: idempotencyHeader,
+        response: { 200: stopJobsResponseSchema, 422: errorBodySchema, ...errors },
+      },
+      preHandler: fastify.idempotent,
+    },
+    async (request) => {
+      const { selector, mode, whatIf } = request.body;
+      const results = await fastify.jobs.stopMany(request.caller, selector, mode, whatIf);
+      return { mode, whatIf, results };
+    },
   );
 
   fastify.get(
@@ -111,8 +144,16 @@ const jobs: FastifyPluginAsyncZod = async (fastify) => {
         security,
         params: jobIdParams,
         body: cancelJobRequestSchema.nullish(),
-        response: { 200: jobSchema, 202: jobSchema, 409: errorBodySchema, ...errors },
+        headers: idempotencyHeader,
+        response: {
+          200: jobSchema,
+          202: jobSchema,
+          409: errorBodySchema,
+          422: errorBodySchema,
+          ...errors,
+        },
       },
+      preHandler: fastify.idempotent,
     },
     async (request, reply) => {
       const { mode, wait } = cancelJobRequestSchema.parse(request.body ?? {});

@@ -37,4 +37,16 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job_id, seq)
   );
   `,
+  `
+  CREATE TABLE idempotency_keys (
+    owner TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status_code INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created TEXT NOT NULL,
+    PRIMARY KEY (owner, key)
+  );
+  CREATE INDEX idempotency_keys_created ON idempotency_keys (created);
+  `,
 ];

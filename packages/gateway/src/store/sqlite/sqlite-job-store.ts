@@ -1,9 +1,22 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { JobEvent, JobStatus, ListJobsFilter, StopRequest } from '@hpcgate/contract';
+import type {
+  JobEvent,
+  JobSelector,
+  JobStatus,
+  ListJobsFilter,
+  StopRequest,
+} from '@hpcgate/contract';
 import Database from 'better-sqlite3';
 import { assertTransition } from '../../domain/transitions.js';
-import type { JobChange, JobPage, JobRecord, JobStore, NewJobEvent } from '../job-store.js';
+import type {
+  IdempotentResponse,
+  JobChange,
+  JobPage,
+  JobRecord,
+  JobStore,
+  NewJobEvent,
+} from '../job-store.js';
 import { MIGRATIONS } from './migrations.js';
 
 type Row = Record<string, unknown>;
@@ -118,26 +131,13 @@ export class SqliteJobStore implements JobStore {
   }
 
   async list(owner: string, filter: ListJobsFilter): Promise<JobPage> {
-    const where = ['owner = @owner'];
-    const params: Row = { owner, limit: filter.limit + 1 };
-    if (filter.status?.length) {
-      where.push(`status IN (${filter.status.map((_, i) => `@status${i}`).join(', ')})`);
-      filter.status.forEach((s, i) => {
-        params[`status${i}`] = s;
-      });
-    }
-    if (filter.name) {
-      where.push('name GLOB @name');
-      params.name = wildcardToGlob(filter.name);
-    }
-    if (filter.execSystemId) {
-      where.push('exec_system_id = @execSystemId');
-      params.execSystemId = filter.execSystemId;
-    }
-    (filter.tags ?? []).forEach((tag, i) => {
-      where.push(`EXISTS (SELECT 1 FROM json_each(jobs.tags) WHERE value = @tag${i})`);
-      params[`tag${i}`] = tag;
+    const { where, params } = criteria(owner, {
+      status: filter.status,
+      names: filter.name ? [filter.name] : undefined,
+      execSystemId: filter.execSystemId,
+      tags: filter.tags,
     });
+    params.limit = filter.limit + 1;
     if (filter.createdAfter) {
       where.push('created >= @createdAfter');
       params.createdAfter = new Date(filter.createdAfter).toISOString();
@@ -164,6 +164,15 @@ export class SqliteJobStore implements JobStore {
     return { jobs, nextCursor };
   }
 
+  async select(owner: string, selector: JobSelector): Promise<JobRecord[]> {
+    const { where, params } = criteria(owner, selector);
+    return (
+      this.db
+        .prepare(`SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY created DESC, id DESC`)
+        .all(params) as Row[]
+    ).map(fromRow);
+  }
+
   async history(id: string): Promise<JobEvent[]> {
     return (
       this.db.prepare('SELECT * FROM job_events WHERE job_id = ? ORDER BY seq').all(id) as Row[]
@@ -183,6 +192,35 @@ export class SqliteJobStore implements JobStore {
         .prepare('SELECT * FROM jobs WHERE exec_system_id = ? AND remote_done = 0 ORDER BY created')
         .all(systemId) as Row[]
     ).map(fromRow);
+  }
+
+  async getIdempotentResponse(owner: string, key: string): Promise<IdempotentResponse | undefined> {
+    const r = this.db
+      .prepare('SELECT * FROM idempotency_keys WHERE owner = ? AND key = ?')
+      .get(owner, key) as Row | undefined;
+    return r
+      ? {
+          owner: r.owner as string,
+          key: r.key as string,
+          fingerprint: r.fingerprint as string,
+          statusCode: r.status_code as number,
+          body: r.body as string,
+          created: r.created as string,
+        }
+      : undefined;
+  }
+
+  async putIdempotentResponse(x: IdempotentResponse): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO idempotency_keys (owner, key, fingerprint, status_code, body, created)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(x.owner, x.key, x.fingerprint, x.statusCode, x.body, x.created);
+  }
+
+  async pruneIdempotentResponses(before: string): Promise<number> {
+    return this.db.prepare('DELETE FROM idempotency_keys WHERE created < ?').run(before).changes;
   }
 
   async ping(): Promise<void> {
@@ -209,6 +247,31 @@ export class SqliteJobStore implements JobStore {
         description: e.description,
       });
   }
+}
+
+/** The WHERE clauses shared by list and select: every given criterion must hold. */
+function criteria(owner: string, c: JobSelector): { where: string[]; params: Row } {
+  const where = ['owner = @owner'];
+  const params: Row = { owner };
+  const anyOf = (column: string, prefix: string, values: readonly string[], op = '=') => {
+    where.push(`(${values.map((_, i) => `${column} ${op} @${prefix}${i}`).join(' OR ')})`);
+    values.forEach((v, i) => {
+      params[`${prefix}${i}`] = v;
+    });
+  };
+  if (c.ids?.length) anyOf('id', 'id', c.ids);
+  if (c.status?.length) anyOf('status', 'status', c.status);
+  if (c.names?.length) anyOf('name', 'name', c.names.map(wildcardToGlob), 'GLOB');
+  if (c.execSystemId) {
+    where.push('exec_system_id = @execSystemId');
+    params.execSystemId = c.execSystemId;
+  }
+  (c.tags ?? []).forEach((tag, i) => {
+    where.push(`EXISTS (SELECT 1 FROM json_each(jobs.tags) WHERE value = @tag${i})`);
+    params[`tag${i}`] = tag;
+  });
+  if ((c.ids && c.ids.length === 0) || (c.names && c.names.length === 0)) where.push('0');
+  return { where, params };
 }
 
 function toRow(job: JobRecord): Row {
