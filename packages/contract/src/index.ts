@@ -1,2 +1,3 @@
+export * from './health.js';
 export * from './job.js';
 export * from './job-status.js';

@@ -1,12 +1,15 @@
 import { type ClientOptions, RequestCore } from './core/request.js';
-import { HealthResource } from './resources/health.js';
+import { Health } from './resources/health.js';
+import { Jobs } from './resources/jobs.js';
 
 /** The hpcgate client: one request core, one property per resource. */
 export class Hpcgate {
-  readonly health: HealthResource;
+  readonly jobs: Jobs;
+  readonly health: Health;
 
   constructor(options: ClientOptions) {
     const core = new RequestCore(options);
-    this.health = new HealthResource(core);
+    this.jobs = new Jobs(core);
+    this.health = new Health(core);
   }
 }

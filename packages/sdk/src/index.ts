@@ -1,4 +1,18 @@
+export type {
+  Healthz,
+  Job,
+  JobEvent,
+  JobList,
+  JobSelector,
+  JobStatus,
+  ListJobsQuery,
+  Readyz,
+  StopJobResult,
+  StopJobsResponse,
+  StopMode,
+  SubmitJobRequest,
+} from '@hpcgate/contract';
 export { Hpcgate } from './client.js';
 export * from './core/errors.js';
 export type { ClientOptions } from './core/request.js';
-export type { Health, SystemReachability } from './resources/health.js';
+export type { CallOptions, WaitForJobOptions } from './resources/jobs.js';

@@ -1,33 +1,8 @@
+import {
+  healthzResponseSchema as healthzResponse,
+  readyzResponseSchema as readyzResponse,
+} from '@hpcgate/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-
-const reachability = z.object({
-  reachable: z.boolean(),
-  latencyMs: z.number().nullable(),
-  error: z.string().nullable(),
-  checkedAt: z.string(),
-});
-
-const cycle = z
-  .object({
-    at: z.string(),
-    watchedJobs: z.number(),
-    commands: z.number(),
-    durationMs: z.number(),
-    error: z.string().nullable(),
-  })
-  .nullable();
-
-const healthzResponse = z.object({
-  status: z.literal('ok'),
-  systems: z.record(z.string(), reachability),
-});
-
-const readyzResponse = z.object({
-  status: z.enum(['ready', 'not_ready']),
-  store: z.object({ ok: z.boolean(), error: z.string().nullable() }),
-  systems: z.record(z.string(), reachability.extend({ lastPollCycle: cycle })),
-});
 
 const health: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get(

@@ -29,6 +29,11 @@ export class APIError extends HpcgateError {
 
 export class BadRequestError extends APIError {
   override name = 'BadRequestError';
+  /** The offending field, e.g. `body.name`. */
+  get field(): string | null {
+    const f = this.details?.field;
+    return typeof f === 'string' ? f : null;
+  }
 }
 export class AuthenticationError extends APIError {
   override name = 'AuthenticationError';
@@ -41,12 +46,25 @@ export class NotFoundError extends APIError {
 }
 export class ConflictError extends APIError {
   override name = 'ConflictError';
+  /** The job the conflict is about, as the gateway named it (e.g. JOB_NOT_CANCELLABLE). */
+  get job(): { id: string | null; status: string | null } {
+    const d = this.details ?? {};
+    return {
+      id: typeof d.jobId === 'string' ? d.jobId : null,
+      status: typeof d.status === 'string' ? d.status : null,
+    };
+  }
 }
 export class RateLimitError extends APIError {
   override name = 'RateLimitError';
 }
 export class ServerError extends APIError {
   override name = 'ServerError';
+}
+
+/** The gateway answered 2xx with a body that does not match the contract. */
+export class InvalidResponseError extends HpcgateError {
+  override name = 'InvalidResponseError';
 }
 
 /** No answer at all: refused, reset, DNS… */

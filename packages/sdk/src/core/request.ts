@@ -1,67 +1,139 @@
+import { randomUUID } from 'node:crypto';
 import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
-import { AbortError, APIError, ConnectionError, HpcgateError, TimeoutError } from './errors.js';
+import type { z } from 'zod';
+import {
+  AbortError,
+  APIError,
+  ConnectionError,
+  HpcgateError,
+  InvalidResponseError,
+  TimeoutError,
+} from './errors.js';
 
 export interface ClientOptions {
   /** Where the gateway listens, e.g. `http://127.0.0.1:8080`. */
   baseUrl: string;
-  /** A bearer token, or a function that returns a fresh one for each request. */
+  /** A bearer token, or a function that returns a current one (called for every request). */
   token?: string;
   tokenProvider?: () => string | Promise<string>;
+  /** Per attempt. Default 60 s. */
   timeoutMs?: number;
+  /** Retries after the first attempt, for connection errors, 429 and 5xx. Default 2. */
+  maxRetries?: number;
 }
 
-export interface RequestOptions {
-  method: 'GET' | 'POST' | 'DELETE';
+export interface RequestOptions<S extends z.ZodType> {
+  method: 'GET' | 'POST';
   path: string;
   query?: Record<string, unknown>;
   body?: unknown;
   signal?: AbortSignal;
-  /** Which non-2xx statuses are answers rather than errors (e.g. 503 from /readyz). */
+  /** The contract schema the answer must match; its output is what the caller gets. */
+  schema: S;
+  /** Non-2xx statuses that are answers rather than errors (e.g. 503 from /readyz). */
   acceptStatus?: number[];
+  /** Per-call override of the client's timeout. */
+  timeoutMs?: number;
 }
 
-/** The one layer that talks HTTP: auth, timeouts and error mapping live here and nowhere else. */
+const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+const BACKOFF_BASE_MS = 250;
+const BACKOFF_MAX_MS = 8_000;
+
+/**
+ * The one layer that talks HTTP. Auth, retries (with backoff and jitter, honouring Retry-After),
+ * Idempotency-Key on every POST (the same key on each retry), timeouts, abort, response
+ * validation and error mapping live here and nowhere else.
+ */
 export class RequestCore {
   private readonly http: AxiosInstance;
+  readonly maxRetries: number;
 
   constructor(private readonly options: ClientOptions) {
+    this.maxRetries = options.maxRetries ?? 2;
     this.http = axios.create({
       baseURL: options.baseUrl.replace(/\/+$/, ''),
-      timeout: options.timeoutMs ?? 30_000,
+      timeout: options.timeoutMs ?? 60_000,
       // Every status comes back to us; we decide what is an error.
       validateStatus: () => true,
       headers: { Accept: 'application/json' },
+      paramsSerializer: { indexes: null },
     });
   }
 
-  async request<T>(opts: RequestOptions): Promise<{ status: number; data: T }> {
-    const headers: Record<string, string> = {};
-    const token = await this.token();
-    if (token) headers.Authorization = `Bearer ${token}`;
-    let res: AxiosResponse<unknown>;
-    try {
-      res = await this.http.request({
-        method: opts.method,
-        url: opts.path,
-        params: opts.query,
-        data: opts.body,
-        headers,
-        signal: opts.signal,
-      });
-    } catch (err) {
-      throw toTransportError(err);
+  async request<S extends z.ZodType>(
+    opts: RequestOptions<S>,
+  ): Promise<{ status: number; data: z.output<S> }> {
+    const idempotencyKey = opts.method === 'POST' ? `sdk-${randomUUID()}` : undefined;
+    for (let attempt = 0; ; attempt++) {
+      let res: AxiosResponse<unknown>;
+      try {
+        res = await this.send(opts, idempotencyKey);
+      } catch (err) {
+        const e = toTransportError(err);
+        if (e instanceof AbortError || attempt >= this.maxRetries) throw e;
+        await sleep(backoff(attempt, undefined), opts.signal);
+        continue;
+      }
+      const ok = (res.status >= 200 && res.status < 300) || opts.acceptStatus?.includes(res.status);
+      if (ok) {
+        const parsed = opts.schema.safeParse(res.data);
+        if (!parsed.success) {
+          throw new InvalidResponseError(
+            `the gateway's answer to ${opts.method} ${opts.path} does not match the contract: ${parsed.error.issues[0]?.message}`,
+          );
+        }
+        return { status: res.status, data: parsed.data };
+      }
+      const error = APIError.fromResponse(res.status, res.data, flatHeaders(res.headers));
+      if (!RETRY_STATUSES.has(res.status) || attempt >= this.maxRetries) throw error;
+      await sleep(backoff(attempt, error.headers['retry-after']), opts.signal);
     }
-    const ok = (res.status >= 200 && res.status < 300) || opts.acceptStatus?.includes(res.status);
-    if (!ok) {
-      throw APIError.fromResponse(res.status, res.data, flatHeaders(res.headers));
-    }
-    return { status: res.status, data: res.data as T };
   }
 
-  private async token(): Promise<string | undefined> {
-    if (this.options.tokenProvider) return this.options.tokenProvider();
-    return this.options.token;
+  private async send(opts: RequestOptions<z.ZodType>, idempotencyKey: string | undefined) {
+    const headers: Record<string, string> = {};
+    const token = this.options.tokenProvider
+      ? await this.options.tokenProvider()
+      : this.options.token;
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
+    return this.http.request({
+      method: opts.method,
+      url: opts.path,
+      params: opts.query,
+      data: opts.body,
+      headers,
+      signal: opts.signal,
+      ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
+    });
   }
+}
+
+/** Exponential backoff with full jitter; Retry-After (seconds or a date) wins when given. */
+export function backoff(attempt: number, retryAfter: string | undefined): number {
+  if (retryAfter) {
+    const seconds = Number(retryAfter);
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
+    if (Number.isFinite(ms) && ms >= 0) return Math.min(ms, 60_000);
+  }
+  const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
+  return cap / 2 + Math.random() * (cap / 2);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new AbortError('aborted'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortError('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function toTransportError(err: unknown): HpcgateError {

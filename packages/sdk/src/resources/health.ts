@@ -1,37 +1,33 @@
+import {
+  type Healthz,
+  healthzResponseSchema,
+  type Readyz,
+  readyzResponseSchema,
+} from '@hpcgate/contract';
 import type { RequestCore } from '../core/request.js';
 
-export interface SystemReachability {
-  reachable: boolean;
-  latencyMs: number | null;
-  error: string | null;
-  checkedAt: string;
-}
-
-export interface Health {
-  status: string;
-  systems: Record<string, SystemReachability>;
-}
-
 /** The gateway's liveness and readiness. */
-export class HealthResource {
+export class Health {
   constructor(private readonly core: RequestCore) {}
 
   /** `GET /healthz`: the gateway lives; each execution system's reachability over SSH. */
-  async check(options: { signal?: AbortSignal } = {}): Promise<Health> {
-    const { data } = await this.core.request<Health>({
+  async check(options: { signal?: AbortSignal } = {}): Promise<Healthz> {
+    const { data } = await this.core.request({
       method: 'GET',
       path: '/healthz',
       signal: options.signal,
+      schema: healthzResponseSchema,
     });
     return data;
   }
 
-  /** `GET /readyz`: `status` is `ready` only when every execution system answers. */
-  async ready(options: { signal?: AbortSignal } = {}): Promise<Health> {
-    const { data } = await this.core.request<Health>({
+  /** `GET /readyz`: `status` is `ready` only when the store and every system answer. */
+  async ready(options: { signal?: AbortSignal } = {}): Promise<Readyz> {
+    const { data } = await this.core.request({
       method: 'GET',
       path: '/readyz',
       signal: options.signal,
+      schema: readyzResponseSchema,
       acceptStatus: [503],
     });
     return data;

@@ -35,7 +35,9 @@ describe('error mapping from the HTTP status', () => {
       .reply(status, {
         error: { code: 'SOME_CODE', message: 'what went wrong', details: { a: 1 } },
       });
-    const err = await new Hpcgate({ baseUrl }).health.check().catch((e: unknown) => e);
+    const err = await new Hpcgate({ baseUrl, maxRetries: 0 }).health
+      .check()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Class);
     expect(err).toBeInstanceOf(APIError);
     expect(err).toMatchObject({
@@ -48,7 +50,9 @@ describe('error mapping from the HTTP status', () => {
 
   it('a body without the envelope still gives a status-derived code', async () => {
     nock(baseUrl).get('/healthz').reply(502, '<html>bad gateway</html>');
-    const err = await new Hpcgate({ baseUrl }).health.check().catch((e: unknown) => e);
+    const err = await new Hpcgate({ baseUrl, maxRetries: 0 }).health
+      .check()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ServerError);
     expect(err).toMatchObject({ status: 502, code: 'HTTP_502' });
   });
@@ -56,7 +60,7 @@ describe('error mapping from the HTTP status', () => {
   it('a refused connection is a ConnectionError, not an axios error', async () => {
     nock.enableNetConnect('127.0.0.1');
     // Port 1 on loopback: nothing listens there.
-    const err = await new Hpcgate({ baseUrl: 'http://127.0.0.1:1' }).health
+    const err = await new Hpcgate({ baseUrl: 'http://127.0.0.1:1', maxRetries: 0 }).health
       .check()
       .catch((e: unknown) => e);
     nock.disableNetConnect();
@@ -75,7 +79,9 @@ describe('error mapping from the HTTP status', () => {
   });
 
   it('readiness treats 503 as an answer, not an error', async () => {
-    nock(baseUrl).get('/readyz').reply(503, { status: 'not_ready', systems: {} });
+    nock(baseUrl)
+      .get('/readyz')
+      .reply(503, { status: 'not_ready', store: { ok: true, error: null }, systems: {} });
     await expect(new Hpcgate({ baseUrl }).health.ready()).resolves.toMatchObject({
       status: 'not_ready',
     });
