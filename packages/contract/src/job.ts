@@ -18,6 +18,10 @@ export const tagSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:=-]{0,63}$/, 'letters, digits and . _ : = - only (≤ 64)');
 
+/** Names that would change how Slurm or the gateway's wrapper behave, not only the job. */
+const RESERVED_ENV =
+  /^(SLURM_|SBATCH_|SRUN_|SALLOC_|BASH|hpcgate_)|^(IFS|SHELLOPTS|UID|EUID|PPID)$/;
+
 const noNul = (what: string) =>
   z.string().refine((s) => !s.includes('\u0000'), `${what} contains NUL`);
 
@@ -51,7 +55,13 @@ export const submitJobRequestSchema = z
       .default([]),
     env: z
       .record(
-        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'an environment variable name'),
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'an environment variable name')
+          .refine(
+            (k) => !RESERVED_ENV.test(k),
+            'SLURM_*, SBATCH_*, SRUN_*, SALLOC_*, BASH*, IFS and hpcgate_* are reserved',
+          ),
         noNul('value').pipe(z.string().max(64 * 1024)),
       )
       .default({}),
@@ -86,6 +96,8 @@ export const stopRequestSchema = z.object({
   requestedAt: z.string(),
   /** REQUESTED → SIGNALLED (Slurm accepted the signal) → CONFIRMED (Slurm says the job ended). */
   outcome: z.enum(['REQUESTED', 'SIGNALLED', 'CONFIRMED', 'TOO_LATE', 'FAILED']),
+  /** When the first signal reached the cluster, by the cluster's clock (Slurm's end times use it). */
+  signalledAt: z.string().nullable().default(null),
   message: z.string().nullable(),
 });
 export type StopRequest = z.infer<typeof stopRequestSchema>;

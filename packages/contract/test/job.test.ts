@@ -65,3 +65,18 @@ describe('cancel requests and states', () => {
     );
   });
 });
+
+describe('environment names the wrapper and Slurm rely on', () => {
+  it.each(['SLURM_JOB_ID', 'SBATCH_PARTITION', 'BASH_ENV', 'IFS', 'hpcgate_child'])(
+    '%s is reserved',
+    (name) => {
+      const r = submitJobRequestSchema.safeParse({
+        name: 'n',
+        execSystemId: 'c',
+        command: 'true',
+        env: { [name]: 'x' },
+      });
+      expect(r.success).toBe(false);
+    },
+  );
+});

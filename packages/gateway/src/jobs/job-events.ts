@@ -15,22 +15,27 @@ export class JobEvents {
     this.emitter.emit(job.id, job);
   }
 
-  /** Resolves with the job once it is terminal, or with null after `timeoutMs`. */
-  untilTerminal(jobId: string, timeoutMs: number, signal?: AbortSignal): Promise<JobRecord | null> {
-    return new Promise((resolve) => {
-      const done = (job: JobRecord | null) => {
+  /**
+   * `job` resolves with the job once it is terminal, or with null after `timeoutMs` or `cancel()`.
+   */
+  untilTerminal(
+    jobId: string,
+    timeoutMs: number,
+  ): { job: Promise<JobRecord | null>; cancel: () => void } {
+    let cancel = () => {};
+    const job = new Promise<JobRecord | null>((resolve) => {
+      const done = (j: JobRecord | null) => {
         clearTimeout(timer);
         this.emitter.off(jobId, onChange);
-        signal?.removeEventListener('abort', onAbort);
-        resolve(job);
+        resolve(j);
       };
-      const onChange = (job: JobRecord) => {
-        if (isTerminal(job.status)) done(job);
+      const onChange = (j: JobRecord) => {
+        if (isTerminal(j.status)) done(j);
       };
-      const onAbort = () => done(null);
       const timer = setTimeout(() => done(null), timeoutMs);
       this.emitter.on(jobId, onChange);
-      signal?.addEventListener('abort', onAbort);
+      cancel = () => done(null);
     });
+    return { job, cancel };
   }
 }

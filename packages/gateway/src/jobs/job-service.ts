@@ -10,12 +10,8 @@ import {
 } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ExecutionSystemConfig } from '../config/schema.js';
-import {
-  InvalidJobRequestError,
-  JobNotCancellableError,
-  JobNotFoundError,
-  UnknownSystemError,
-} from '../domain/errors.js';
+import { JobNotCancellableError, JobNotFoundError, UnknownSystemError } from '../domain/errors.js';
+import { SchedulerCommandError, SchedulerUnavailableError } from '../scheduler/errors.js';
 import type { BatchJobSpec, Scheduler } from '../scheduler/scheduler.js';
 import type { JobChange, JobPage, JobRecord, JobStore } from '../store/job-store.js';
 import { JobEvents } from './job-events.js';
@@ -32,6 +28,8 @@ export interface Caller {
 }
 
 const HOT_WINDOW_MS = 30_000;
+/** Submissions whose outcome stayed unknown this many times fail for good. */
+const MAX_SUBMIT_ATTEMPTS = 5;
 
 /**
  * The job lifecycle: accepts jobs, hands them to their system's scheduler, stops them the way the
@@ -43,6 +41,10 @@ export class JobService implements MonitorHost {
   private readonly submissions = new Map<string, Promise<void>>();
   /** One stop per job and mode at a time: concurrent requests share it. */
   private readonly stops = new Map<string, Promise<void>>();
+  /** Jobs whose signal is on its way to Slurm: the monitor leaves their end to the stop. */
+  private readonly signalling = new Set<string>();
+  private readonly submitAttempts = new Map<string, number>();
+  private stopping = false;
 
   constructor(
     private readonly store: JobStore,
@@ -60,6 +62,7 @@ export class JobService implements MonitorHost {
             fastMs: system.config.pollFastMs,
             idleMs: system.config.pollIdleMs,
             hotWindowMs: HOT_WINDOW_MS,
+            settleMs: system.config.commandTimeoutMs + 5_000,
           },
           log,
         ),
@@ -72,6 +75,7 @@ export class JobService implements MonitorHost {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await Promise.all([...this.monitors.values()].map((m) => m.stop()));
     await Promise.allSettled([...this.submissions.values(), ...this.stops.values()]);
   }
@@ -83,12 +87,8 @@ export class JobService implements MonitorHost {
   async submit(caller: Caller, params: SubmitJobParams): Promise<JobRecord> {
     const system = this.systems.get(params.execSystemId);
     if (!system) throw new UnknownSystemError(params.execSystemId);
-    const allowed = system.config.partitions;
-    if (params.partition && allowed.length > 0 && !allowed.includes(params.partition)) {
-      throw new InvalidJobRequestError(
-        'body.partition',
-        `partition "${params.partition}" is not offered on ${params.execSystemId} (offered: ${allowed.join(', ')})`,
-      );
+    if (this.stopping) {
+      throw new SchedulerUnavailableError(params.execSystemId, 'the gateway is shutting down');
     }
     const now = new Date().toISOString();
     const job: JobRecord = {
@@ -124,6 +124,7 @@ export class JobService implements MonitorHost {
       tags: params.tags,
       description: params.description ?? null,
     };
+    system.scheduler.check(toSpec(job), system.config.partitions);
     await this.store.create(job, {
       event: 'JOB_CREATED',
       actor: caller.username,
@@ -157,26 +158,34 @@ export class JobService implements MonitorHost {
     jobId: string,
     mode: StopMode,
     waitMs?: number,
-    signal?: AbortSignal,
   ): Promise<JobRecord> {
     let job = await this.get(caller, jobId);
     if (isTerminal(job.status)) throw new JobNotCancellableError(job.id, job.status);
+    if ((mode === 'interrupt' || mode === 'force-stop') && job.status === 'PENDING') {
+      // Our PENDING may be a poll old: ask Slurm before turning these into a plain cancel.
+      await this.monitors.get(job.execSystemId)?.refresh();
+      job = (await this.store.get(jobId))!;
+      if (isTerminal(job.status)) throw new JobNotCancellableError(job.id, job.status);
+    }
     // interrupt only means something to a running job; before that it acts as cancel.
     const effective: StopMode = mode === 'interrupt' && job.status !== 'RUNNING' ? 'cancel' : mode;
     const key = `${jobId}:${effective}`;
     let stop = this.stops.get(key);
     if (!stop) {
-      stop = this.carryOutStop(caller, job, effective).finally(() => this.stops.delete(key));
+      stop = this.carryOutStop(caller, jobId, effective).finally(() => this.stops.delete(key));
       this.stops.set(key, stop);
     }
     await stop;
     job = (await this.store.get(jobId))!;
     if (waitMs && waitMs > 0 && !isTerminal(job.status)) {
-      const ended = this.events.untilTerminal(jobId, waitMs, signal);
+      const ended = this.events.untilTerminal(jobId, waitMs);
       // The job may have ended between the read above and the subscription.
       const now = (await this.store.get(jobId))!;
-      if (isTerminal(now.status)) return now;
-      return (await ended) ?? (await this.store.get(jobId))!;
+      if (isTerminal(now.status)) {
+        ended.cancel();
+        return now;
+      }
+      return (await ended.job) ?? (await this.store.get(jobId))!;
     }
     return job;
   }
@@ -240,17 +249,22 @@ export class JobService implements MonitorHost {
     return results;
   }
 
-  private async carryOutStop(caller: Caller, job: JobRecord, mode: StopMode): Promise<void> {
-    job = (await this.store.get(job.id))!;
-    // The first request's time stays: a job that ends after any stop request was stopped by it.
-    const requestedAt = job.stopRequest?.requestedAt ?? new Date().toISOString();
-    const recorded = await this.apply(job.id, {
+  private async carryOutStop(caller: Caller, jobId: string, mode: StopMode): Promise<void> {
+    const job = (await this.store.get(jobId))!;
+    const previous = job.stopRequest;
+    // A second cancel (or force-stop) while Slurm is still ending the job sends nothing more;
+    // every interrupt is sent, as many as asked.
+    const alreadySent =
+      mode !== 'interrupt' && previous?.mode === mode && previous.outcome === 'SIGNALLED';
+    const recorded = await this.apply(jobId, {
       patch: {
         stopRequest: {
           mode,
           requestedBy: caller.username,
-          requestedAt,
-          outcome: 'REQUESTED',
+          // The first request's time stays, and so does the first signal's.
+          requestedAt: previous?.requestedAt ?? new Date().toISOString(),
+          signalledAt: previous?.signalledAt ?? null,
+          outcome: alreadySent ? 'SIGNALLED' : 'REQUESTED',
           message: null,
         },
       },
@@ -260,27 +274,24 @@ export class JobService implements MonitorHost {
       expectStatus: ['PROCESSING_INPUTS', 'PENDING', 'RUNNING'],
     });
     if (!recorded) {
-      const now = (await this.store.get(job.id))!;
-      throw new JobNotCancellableError(job.id, now.status);
+      const now = (await this.store.get(jobId))!;
+      throw new JobNotCancellableError(jobId, now.status);
     }
-    let current = recorded;
     // A submission in flight finishes first: the id sbatch returns is then stopped at once.
-    const submitting = this.submissions.get(job.id);
-    if (submitting) {
-      await submitting;
-      current = (await this.store.get(job.id))!;
-    }
+    const submitting = this.submissions.get(jobId);
+    if (submitting) await submitting;
+    const current = (await this.store.get(jobId))!;
     if (isTerminal(current.status)) return;
     const monitor = this.monitors.get(current.execSystemId)!;
 
     if (mode === 'terminate') {
-      await this.apply(current.id, {
+      await this.apply(jobId, {
         steps: [
           {
             status: 'CANCELLED',
             description: current.remoteJobId
               ? `terminated by ${caller.username}; Slurm job ${current.remoteJobId} is being cancelled in the background`
-              : `terminated by ${caller.username} before it reached Slurm`,
+              : `terminated by ${caller.username}`,
             actor: caller.username,
           },
         ],
@@ -288,28 +299,24 @@ export class JobService implements MonitorHost {
           condition: 'TERMINATED_BY_USER',
           ended: new Date().toISOString(),
           lastMessage: 'terminated: marked CANCELLED at once, nothing collected',
-          remoteDone: current.remoteJobId === null,
-          stopRequest: { ...current.stopRequest!, outcome: 'SIGNALLED', message: null },
+          // Without a remote id the job may still be in Slurm (a restart cut its submission
+          // short): the monitor looks for it by its tag before letting go.
+          remoteDone: false,
         },
+        expectStatus: [current.status],
       });
-      if (current.remoteJobId) await this.sendSignal(current, 'cancel', caller);
+      if (current.remoteJobId) await this.sendSignal(jobId, 'cancel', caller.username);
       monitor.trigger();
       return;
     }
-
     if (!current.remoteJobId) {
-      // Left over from a previous run: the monitor finds or resubmits it, and the stop applies then.
+      // Left over from a previous run: the monitor finds or resubmits it, and sends the stop then.
       monitor.trigger();
       return;
     }
-    // A second cancel (or force-stop) while Slurm is still ending the job changes nothing;
-    // every interrupt is sent, as many as asked.
-    const previous = job.stopRequest;
-    const resend =
-      mode === 'interrupt' || !(previous?.mode === mode && previous.outcome === 'SIGNALLED');
-    // A queued job has no processes to interrupt or kill: leaving the queue is its stop.
-    if (resend) {
-      await this.sendSignal(current, current.status === 'RUNNING' ? mode : 'cancel', caller);
+    if (!alreadySent) {
+      // A queued job has no processes to interrupt or kill: leaving the queue is its stop.
+      await this.sendSignal(jobId, current.status === 'RUNNING' ? mode : 'cancel', caller.username);
     }
     // Answer with what Slurm says right after the signal, not with what we assumed, and watch
     // closely while the job winds down.
@@ -317,39 +324,50 @@ export class JobService implements MonitorHost {
     await monitor.refresh();
   }
 
+  /** Sends a stop to Slurm and records it, with the cluster's time of the first signal. */
   private async sendSignal(
-    job: JobRecord,
+    jobId: string,
     mode: 'cancel' | 'interrupt' | 'force-stop',
-    caller: Caller,
-  ) {
+    actor: string | null,
+  ): Promise<void> {
+    const job = (await this.store.get(jobId))!;
     const system = this.systems.get(job.execSystemId)!;
+    this.signalling.add(jobId);
+    let sentAt: string;
     try {
-      await system.scheduler.signal([job.remoteJobId!], mode);
+      ({ sentAt } = await system.scheduler.signal([job.remoteJobId!], mode));
     } catch (err) {
-      await this.apply(job.id, {
-        patch: {
-          stopRequest: {
-            ...job.stopRequest!,
-            outcome: 'FAILED',
-            message: (err as Error).message,
-          },
-        },
-        events: [
-          { event: 'STOP_FAILED', actor: caller.username, description: (err as Error).message },
-        ],
-      });
+      const message = (err as Error).message;
+      const latest = (await this.store.get(jobId))!;
+      // Recorded once: a stop retried every poll cycle while the system is down adds nothing new.
+      if (latest.stopRequest?.outcome === 'REQUESTED') {
+        await this.apply(jobId, {
+          patch: { stopRequest: { ...latest.stopRequest, outcome: 'FAILED', message } },
+          events: [{ event: 'STOP_FAILED', actor, description: message }],
+          expectStatus: [latest.status],
+        });
+      }
       throw err;
+    } finally {
+      this.signalling.delete(jobId);
     }
-    const latest = (await this.store.get(job.id))!;
-    await this.apply(job.id, {
+    const latest = (await this.store.get(jobId))!;
+    const stop = latest.stopRequest;
+    await this.apply(jobId, {
       patch:
-        latest.stopRequest?.outcome === 'REQUESTED'
-          ? { stopRequest: { ...latest.stopRequest, outcome: 'SIGNALLED' } }
+        stop && stop.outcome !== 'CONFIRMED' && stop.outcome !== 'TOO_LATE'
+          ? {
+              stopRequest: {
+                ...stop,
+                outcome: 'SIGNALLED',
+                signalledAt: stop.signalledAt ?? sentAt,
+              },
+            }
           : {},
       events: [
         {
           event: 'STOP_SIGNALLED',
-          actor: caller.username,
+          actor,
           description: `${mode} sent to Slurm job ${job.remoteJobId}`,
         },
       ],
@@ -368,12 +386,43 @@ export class JobService implements MonitorHost {
     return this.submissions.has(jobId);
   }
 
+  isSignalling(jobId: string): boolean {
+    return this.signalling.has(jobId);
+  }
+
   resumeSubmission(job: JobRecord): void {
     if (!this.submissions.has(job.id)) this.startSubmission(job);
   }
 
+  /** A stop that was recorded but not (or not successfully) sent: send it now. */
+  resumeStop(job: JobRecord): void {
+    const mode = job.stopRequest?.mode;
+    if (!mode || mode === 'terminate' || this.isStoppingNow(job.id)) return;
+    const key = `${job.id}:resume`;
+    const run = this.sendSignal(
+      job.id,
+      job.status === 'RUNNING' ? mode : 'cancel',
+      job.stopRequest!.requestedBy,
+    )
+      .catch((err: Error) =>
+        this.log.warn({ jobId: job.id, err: err.message }, 'stop still not sent'),
+      )
+      .finally(() => this.stops.delete(key));
+    this.stops.set(key, run);
+  }
+
+  private isStoppingNow(jobId: string): boolean {
+    for (const key of this.stops.keys()) if (key.startsWith(`${jobId}:`)) return true;
+    return false;
+  }
+
   private startSubmission(job: JobRecord): void {
-    const run = this.submitToScheduler(job).finally(() => this.submissions.delete(job.id));
+    if (this.stopping) return;
+    const run = this.submitToScheduler(job)
+      .catch((err: Error) =>
+        this.log.error({ jobId: job.id, err: err.message }, 'submission crashed'),
+      )
+      .finally(() => this.submissions.delete(job.id));
     this.submissions.set(job.id, run);
   }
 
@@ -403,8 +452,25 @@ export class JobService implements MonitorHost {
     let remoteJobId: string;
     try {
       remoteJobId = await system.scheduler.submit(toSpec(fresh));
+      this.submitAttempts.delete(job.id);
     } catch (err) {
       const message = (err as Error).message;
+      const attempts = (this.submitAttempts.get(job.id) ?? 0) + 1;
+      this.submitAttempts.set(job.id, attempts);
+      // sbatch answered and refused: final. No answer (timeout, dropped connection): the job may
+      // be queued all the same, so the monitor looks for its tag before submitting again.
+      const refused = err instanceof SchedulerCommandError && err.exitCode !== null;
+      if (!refused && attempts < MAX_SUBMIT_ATTEMPTS) {
+        this.log.warn({ jobId: job.id, err: message, attempts }, 'submission outcome unknown');
+        await this.apply(job.id, {
+          patch: {
+            lastMessage: `submission outcome unknown (${message}); will look for it in Slurm`,
+          },
+          expectStatus: ['PROCESSING_INPUTS'],
+        });
+        return;
+      }
+      this.submitAttempts.delete(job.id);
       this.log.warn({ jobId: job.id, err: message }, 'submission failed');
       await this.apply(job.id, {
         steps: [{ status: 'FAILED', description: `submission failed: ${message}` }],

@@ -65,7 +65,13 @@ export function changeFromRemote(job: JobRecord, remote: RemoteJob, now: Date): 
   else if (remote.phase === 'running') target = 'RUNNING';
   else {
     const stop = job.stopRequest;
-    const stoppedByUser = stop !== null && !endedBefore(remote.ended, stop.requestedAt);
+    // Only a stop that reached Slurm before the job ended can have ended it (both times by the
+    // cluster's clock).
+    const stoppedByUser =
+      stop !== null &&
+      (stop.outcome === 'SIGNALLED' || stop.outcome === 'CONFIRMED') &&
+      stop.signalledAt !== null &&
+      !endedBefore(remote.ended, stop.signalledAt);
     let condition: JobCondition;
     if (stop && stoppedByUser) {
       target = 'CANCELLED';
@@ -104,10 +110,10 @@ export function changeFromRemote(job: JobRecord, remote: RemoteJob, now: Date): 
   return { steps, patch, expectStatus: [job.status] };
 }
 
-/** Slurm keeps whole seconds: a job ended before the request only if it ended in an earlier second. */
-function endedBefore(ended: string | null, requestedAt: string): boolean {
+/** Slurm keeps whole seconds: a job ended before the signal only if it ended in an earlier second. */
+function endedBefore(ended: string | null, signalledAt: string): boolean {
   if (!ended) return false;
-  return Date.parse(ended) < Math.floor(Date.parse(requestedAt) / 1000) * 1000;
+  return Date.parse(ended) < Math.floor(Date.parse(signalledAt) / 1000) * 1000;
 }
 
 function describeStep(status: JobStatus, remote: RemoteJob): string {

@@ -1,3 +1,4 @@
+import { isTerminal } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
 import type { PollResult, Scheduler } from '../scheduler/scheduler.js';
 import type { JobChange, JobRecord, JobStore } from '../store/job-store.js';
@@ -8,8 +9,12 @@ export interface MonitorHost {
   apply(jobId: string, change: JobChange): Promise<JobRecord | undefined>;
   /** True while this process is handing the job to the scheduler. */
   isSubmitting(jobId: string): boolean;
-  /** A job left in PROCESSING_INPUTS by a previous run that never reached the scheduler. */
+  /** True while a stop signal for the job is on its way: its end is the stop's to record. */
+  isSignalling(jobId: string): boolean;
+  /** A job left in PROCESSING_INPUTS that the scheduler does not list: submit it (again). */
   resumeSubmission(job: JobRecord): void;
+  /** A stop recorded but never (successfully) sent: send it. */
+  resumeStop(job: JobRecord): void;
 }
 
 export interface MonitorTimings {
@@ -17,6 +22,8 @@ export interface MonitorTimings {
   idleMs: number;
   /** How long after a submit or stop the monitor keeps polling fast. */
   hotWindowMs: number;
+  /** How long a submission with no answer may take to show up in the scheduler's listing. */
+  settleMs: number;
 }
 
 /** After a stop, Slurm usually confirms within 100–200 ms: poll every 50 ms for 3 s. */
@@ -82,6 +89,8 @@ export class SystemMonitor {
 
   /** Runs a fresh cycle (joining one that starts next) and resolves when it is done. */
   refresh(): Promise<void> {
+    // Stopped (or never started): no cycle will come to resolve it.
+    if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
       this.refreshWaiters.push(resolve);
       this.trigger();
@@ -150,17 +159,33 @@ export class SystemMonitor {
     const stillRunningAfterTerminate: string[] = [];
     for (const job of watched) {
       if (!job.remoteJobId) {
-        if (job.status === 'PROCESSING_INPUTS' && !this.host.isSubmitting(job.id)) {
-          await this.reconcileUnrecorded(job, result);
-        }
+        if (!this.host.isSubmitting(job.id)) await this.reconcileUnrecorded(job, result);
         continue;
       }
       const remote = result.byId.get(job.remoteJobId);
       if (!remote) continue; // not listed yet, or purged without a record: ask again next cycle
+      // A stop on its way decides how this end is recorded; the stop refreshes right after.
+      if (remote.phase === 'ended' && this.host.isSignalling(job.id)) continue;
       const change = changeFromRemote(job, remote, now);
-      const updated = change ? await this.host.apply(job.id, change) : job;
-      if (updated?.status === 'CANCELLED' && !updated.remoteDone && remote.phase !== 'ended') {
+      // Computed from the job as read at the start of the cycle: if anything changed it since
+      // (a stop request, say), skip it now and judge it again next cycle.
+      const updated = change
+        ? await this.host.apply(job.id, { ...change, expectLastUpdated: job.lastUpdated })
+        : job;
+      if (!updated) {
+        this.trigger();
+        continue;
+      }
+      if (updated.status === 'CANCELLED' && !updated.remoteDone && remote.phase !== 'ended') {
         stillRunningAfterTerminate.push(job.remoteJobId);
+      }
+      const stop = updated.stopRequest;
+      if (
+        !isTerminal(updated.status) &&
+        stop &&
+        (stop.outcome === 'REQUESTED' || stop.outcome === 'FAILED')
+      ) {
+        this.host.resumeStop(updated);
       }
     }
     // terminate: the job is CANCELLED for the user already; keep cancelling until Slurm agrees.
@@ -172,30 +197,44 @@ export class SystemMonitor {
   }
 
   /**
-   * A job a previous gateway run was submitting when it stopped: if Slurm lists a job carrying its
-   * tag, that is its remote job (never submit twice); otherwise it never reached Slurm.
+   * A job without a Slurm id that this process is not submitting: a previous run (or an answer
+   * that never came) left it. If Slurm lists a job carrying its tag, that is its remote job (never
+   * submit twice); if not, a PROCESSING_INPUTS job is submitted once the last attempt is old
+   * enough to have shown up, and a terminated one is let go.
    */
   private async reconcileUnrecorded(job: JobRecord, result: PollResult): Promise<void> {
     const remote = result.byTag.get(job.id);
-    if (!remote) {
-      this.host.resumeSubmission(job);
+    if (remote) {
+      this.log.info(
+        { jobId: job.id, remoteJobId: remote.remoteJobId },
+        'found unrecorded remote job',
+      );
+      await this.host.apply(job.id, {
+        patch: { remoteJobId: remote.remoteJobId, remoteSubmitted: new Date().toISOString() },
+        events: [
+          {
+            event: 'REMOTE_SUBMITTED',
+            actor: null,
+            description: `found Slurm job ${remote.remoteJobId} carrying this job's tag`,
+          },
+        ],
+        expectLastUpdated: job.lastUpdated,
+      });
+      this.trigger();
       return;
     }
-    this.log.info(
-      { jobId: job.id, remoteJobId: remote.remoteJobId },
-      'found unrecorded remote job',
-    );
-    await this.host.apply(job.id, {
-      patch: { remoteJobId: remote.remoteJobId, remoteSubmitted: new Date().toISOString() },
-      events: [
-        {
-          event: 'REMOTE_SUBMITTED',
-          actor: null,
-          description: `found Slurm job ${remote.remoteJobId} carrying this job's tag after a restart`,
-        },
-      ],
-      expectStatus: ['PROCESSING_INPUTS'],
-    });
-    this.trigger();
+    if (job.status === 'CANCELLED') {
+      await this.host.apply(job.id, {
+        patch: { remoteDone: true },
+        expectLastUpdated: job.lastUpdated,
+      });
+      return;
+    }
+    if (
+      job.status === 'PROCESSING_INPUTS' &&
+      Date.now() - Date.parse(job.lastUpdated) > this.timings.settleMs
+    ) {
+      this.host.resumeSubmission(job);
+    }
   }
 }

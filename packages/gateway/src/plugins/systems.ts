@@ -10,6 +10,8 @@ export interface SystemReachability {
   checkedAt: string;
 }
 
+const PROBE_REUSE_MS = 1_000;
+
 declare module 'fastify' {
   interface FastifyInstance {
     systems: Map<string, ExecutionSystem>;
@@ -27,8 +29,16 @@ export default fp(
       ]),
     );
     fastify.decorate('systems', systems);
-    // Probes every system at once: one slow system does not delay the others' answers.
-    fastify.decorate('probeSystems', async () => {
+    // Probes every system at once (one slow system does not delay the others' answers), at most
+    // once a second however many health checks come: probes share the job commands' channels.
+    let recent: { at: number; probes: Promise<Record<string, SystemReachability>> } | null = null;
+    fastify.decorate('probeSystems', () => {
+      if (!recent || Date.now() - recent.at > PROBE_REUSE_MS) {
+        recent = { at: Date.now(), probes: probeAll() };
+      }
+      return recent.probes;
+    });
+    const probeAll = async () => {
       const entries = await Promise.all(
         [...systems].map(async ([id, { scheduler }]) => {
           const checkedAt = new Date().toISOString();
@@ -43,7 +53,7 @@ export default fp(
         }),
       );
       return Object.fromEntries(entries);
-    });
+    };
     fastify.addHook('onClose', async () => {
       for (const { scheduler } of systems.values()) scheduler.close();
     });

@@ -64,8 +64,13 @@ export interface Scheduler {
   readonly systemId: string;
   /** Hands the job to the scheduler and resolves to its remote id. */
   submit(spec: BatchJobSpec): Promise<string>;
-  /** Sends the stop; resolves once the scheduler accepted it (not once the job ended). */
-  signal(remoteJobIds: readonly string[], mode: SignalMode): Promise<void>;
+  /**
+   * Sends the stop; resolves once the scheduler accepted it (not once the job ended), with the
+   * time it was sent by the cluster's clock, which the scheduler's end times are measured by.
+   */
+  signal(remoteJobIds: readonly string[], mode: SignalMode): Promise<{ sentAt: string }>;
+  /** Refuses what the scheduler would run differently from what the gateway tracks. */
+  check(spec: BatchJobSpec, allowedPartitions: readonly string[]): void;
   /** The state of many jobs at once, in a constant number of remote commands. */
   poll(remoteJobIds: readonly string[]): Promise<PollResult>;
   /** One cheap round trip to the system; resolves to its latency in milliseconds. */

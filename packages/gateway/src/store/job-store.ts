@@ -29,6 +29,8 @@ export interface JobChange {
   events?: NewJobEvent[];
   /** Apply only if the job is in one of these statuses now; otherwise change nothing. */
   expectStatus?: readonly JobStatus[];
+  /** Apply only if nothing changed the job since this `lastUpdated` (optimistic concurrency). */
+  expectLastUpdated?: string;
 }
 
 export interface JobPage {

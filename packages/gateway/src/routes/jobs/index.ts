@@ -31,7 +31,8 @@ const idempotencyHeader = z.object({
 
 /** `/v3/jobs`: the Tapis-shaped job API. Every route needs a verified bearer token. */
 const jobs: FastifyPluginAsyncZod = async (fastify) => {
-  fastify.addHook('preHandler', fastify.authenticate);
+  // Before the body is parsed or validated: an anonymous caller learns nothing about it.
+  fastify.addHook('onRequest', fastify.authenticate);
 
   fastify.post(
     '/submit',

@@ -84,3 +84,52 @@ export function sbatchDirectives(body: string): string[] {
   }
   return out;
 }
+
+/** Options the gateway sets itself or must track: a script may not change them. */
+const OWNED_OPTIONS = new Map<string, string>([
+  ['-a', 'array'],
+  ['--array', 'array'],
+  ['-M', 'clusters'],
+  ['--clusters', 'clusters'],
+  ['--cluster', 'clusters'],
+  ['--comment', 'comment'],
+  ['--wrap', 'wrap'],
+  ['--parsable', 'parsable'],
+  ['--test-only', 'test-only'],
+  ['-W', 'wait'],
+  ['--wait', 'wait'],
+]);
+
+/**
+ * Refuses `#SBATCH` lines that would make Slurm run something other than the one job the gateway
+ * tracks (arrays, other clusters, another comment tag), or a partition the system does not offer.
+ * Returns the problem, or null.
+ */
+export function checkDirectives(
+  directives: string[],
+  allowedPartitions: readonly string[],
+): string | null {
+  for (const line of directives) {
+    for (const word of line
+      .replace(/^#SBATCH\s*/, '')
+      .split(/\s+/)
+      .filter(Boolean)) {
+      const [flag, inlineValue] = word.startsWith('--')
+        ? word.split('=', 2)
+        : [word.slice(0, 2), word.slice(2)];
+      const owned = OWNED_OPTIONS.get(flag!);
+      if (owned) return `"${line}": the gateway does not allow #SBATCH --${owned}`;
+      if (flag === '-p' || flag === '--partition') {
+        const value = inlineValue || line.split(/\s+/)[line.split(/\s+/).indexOf(word) + 1] || '';
+        const partitions = value.split(',');
+        if (
+          allowedPartitions.length > 0 &&
+          !partitions.every((p) => allowedPartitions.includes(p))
+        ) {
+          return `"${line}": partition "${value}" is not offered (offered: ${allowedPartitions.join(', ')})`;
+        }
+      }
+    }
+  }
+  return null;
+}

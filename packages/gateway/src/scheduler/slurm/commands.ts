@@ -47,7 +47,11 @@ export function sacctCommand(remoteJobIds: readonly string[], source: FinishedJo
  *   rest at once. Only for running jobs: a queued job is simply cancelled.
  */
 export function stopCommand(remoteJobIds: readonly string[], mode: SignalMode): string {
-  const ids = remoteJobIds.map(assertJobId);
+  // The cluster's clock first: Slurm's end times are by it, not by the gateway's.
+  return `date +%s; ${signalCommand(remoteJobIds.map(assertJobId), mode)}`;
+}
+
+function signalCommand(ids: string[], mode: SignalMode): string {
   switch (mode) {
     case 'cancel':
       return commandLine(['scancel', ...ids]);

@@ -1,9 +1,10 @@
 import type { ExecutionSystemConfig } from '../../config/schema.js';
+import { InvalidJobRequestError } from '../../domain/errors.js';
 import { SchedulerCommandError } from '../errors.js';
 import type { BatchJobSpec, PollResult, RemoteJob, Scheduler, SignalMode } from '../scheduler.js';
-import { batchScript } from './batch-script.js';
+import { batchScript, checkDirectives, sbatchDirectives } from './batch-script.js';
 import { sacctCommand, sbatchCommand, squeueCommand, stopCommand } from './commands.js';
-import { parseSacct, parseSbatch, parseSqueue } from './parse.js';
+import { parseSacct, parseSbatch, parseSlurmTime, parseSqueue } from './parse.js';
 import { type ExecResult, SshConnection } from './ssh-connection.js';
 
 /** Slurm reached through one pooled SSH connection per execution system. */
@@ -23,13 +24,29 @@ export class SlurmScheduler implements Scheduler {
     return id;
   }
 
-  async signal(remoteJobIds: readonly string[], mode: SignalMode): Promise<void> {
-    if (remoteJobIds.length === 0) return;
+  async signal(remoteJobIds: readonly string[], mode: SignalMode): Promise<{ sentAt: string }> {
     const r = await this.ssh.exec(stopCommand(remoteJobIds, mode));
     // scancel exits 0 for a finished or unknown job, and 1 ("Invalid job id") when signalling
     // one: neither is a failure, the caller re-reads the job's real state.
     if (r.code !== 0 && !/Invalid job id|already completing or completed/i.test(r.stderr)) {
       throw this.failure('scancel', r);
+    }
+    const sentAt = parseSlurmTime(r.stdout.split('\n')[0]?.trim() ?? '');
+    return { sentAt: sentAt ?? new Date().toISOString() };
+  }
+
+  check(spec: BatchJobSpec, allowedPartitions: readonly string[]): void {
+    const problem = checkDirectives(sbatchDirectives(spec.script ?? ''), allowedPartitions);
+    if (problem) throw new InvalidJobRequestError('body.script', problem);
+    if (
+      spec.partition &&
+      allowedPartitions.length > 0 &&
+      !allowedPartitions.includes(spec.partition)
+    ) {
+      throw new InvalidJobRequestError(
+        'body.partition',
+        `partition "${spec.partition}" is not offered on ${this.systemId} (offered: ${allowedPartitions.join(', ')})`,
+      );
     }
   }
 

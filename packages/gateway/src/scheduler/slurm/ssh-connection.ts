@@ -117,6 +117,7 @@ export class SshConnection {
   private async connectWithBackoff(): Promise<Client> {
     const wait = this.nextAttemptAt - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (this.closed) throw new SchedulerUnavailableError(this.settings.id, 'connection closed');
     try {
       const client = await this.openClient();
       this.backoffMs = BACKOFF_MIN_MS;
@@ -150,6 +151,12 @@ export class SshConnection {
       });
       client.on('ready', () => {
         settled = true;
+        if (this.closed) {
+          // close() came while we were connecting: do not leave a live connection behind.
+          client.end();
+          reject(new SchedulerUnavailableError(id, 'connection closed'));
+          return;
+        }
         this.client = client;
         resolve(client);
       });
@@ -187,33 +194,39 @@ export class SshConnection {
     const { id, maxOutputBytes } = this.settings;
     const timeoutMs = options.timeoutMs ?? this.settings.commandTimeoutMs;
     return new Promise<ExecResult>((resolve, reject) => {
-      client.exec(command, (err, stream: ClientChannel) => {
+      let stream: ClientChannel | null = null;
+      let done = false;
+      const finish = (outcome: () => void) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        outcome();
+      };
+      // The clock starts before the channel opens: a half-open connection must time out too,
+      // and is then dropped so that the next command reconnects.
+      const timer = setTimeout(() => {
+        finish(() =>
+          reject(new SchedulerTimeoutError(id, `command timed out after ${timeoutMs} ms`)),
+        );
+        if (stream) stream.close();
+        else this.drop(client);
+      }, timeoutMs);
+      client.exec(command, (err, channel) => {
         if (err) {
-          // A channel-open failure usually means the connection is unusable: drop it so the next
-          // command reconnects.
-          if (this.client === client) {
-            this.client = null;
-            client.end();
-          }
-          reject(new SchedulerUnavailableError(id, `cannot open an SSH channel: ${err.message}`));
+          // One refused channel (sshd's MaxSessions, say) does not make the connection unusable.
+          finish(() =>
+            reject(new SchedulerUnavailableError(id, `cannot open an SSH channel: ${err.message}`)),
+          );
           return;
         }
+        if (done) {
+          channel.close();
+          return;
+        }
+        stream = channel;
         const stdout: Buffer[] = [];
         const stderr: Buffer[] = [];
         let size = 0;
-        let done = false;
-        const finish = (outcome: () => void) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          outcome();
-        };
-        const timer = setTimeout(() => {
-          finish(() =>
-            reject(new SchedulerTimeoutError(id, `command timed out after ${timeoutMs} ms`)),
-          );
-          stream.close();
-        }, timeoutMs);
         const collect = (into: Buffer[]) => (chunk: Buffer) => {
           size += chunk.length;
           if (size > maxOutputBytes) {
@@ -225,24 +238,38 @@ export class SshConnection {
                 ),
               ),
             );
-            stream.close();
+            channel.close();
             return;
           }
           into.push(chunk);
         };
-        stream.on('data', collect(stdout));
-        stream.stderr.on('data', collect(stderr));
-        stream.on('close', (code: number | null) =>
+        channel.on('data', collect(stdout));
+        channel.stderr.on('data', collect(stderr));
+        channel.on('close', (code: number | null | undefined, signal: string | undefined) =>
           finish(() =>
-            resolve({
-              code: code ?? null,
-              stdout: Buffer.concat(stdout).toString('utf8'),
-              stderr: Buffer.concat(stderr).toString('utf8'),
-            }),
+            (code === null || code === undefined) && !signal
+              ? // Neither exit status nor signal: the connection dropped under the command, whose
+                // outcome is unknown.
+                reject(
+                  new SchedulerUnavailableError(
+                    id,
+                    'the connection dropped before the command finished',
+                  ),
+                )
+              : resolve({
+                  code: code ?? null,
+                  stdout: Buffer.concat(stdout).toString('utf8'),
+                  stderr: Buffer.concat(stderr).toString('utf8'),
+                }),
           ),
         );
-        stream.end(options.stdin);
+        channel.end(options.stdin);
       });
     });
+  }
+
+  private drop(client: Client): void {
+    if (this.client === client) this.client = null;
+    client.end();
   }
 }

@@ -108,7 +108,10 @@ export class SqliteJobStore implements JobStore {
       if (!row) return undefined;
       const job = fromRow(row);
       if (change.expectStatus && !change.expectStatus.includes(job.status)) return undefined;
-      const now = new Date().toISOString();
+      if (change.expectLastUpdated && change.expectLastUpdated !== job.lastUpdated)
+        return undefined;
+      // Strictly increasing, so that lastUpdated identifies a version of the job.
+      const now = new Date(Math.max(Date.now(), Date.parse(job.lastUpdated) + 1)).toISOString();
       let status: JobStatus = job.status;
       for (const step of change.steps ?? []) {
         assertTransition(id, status, step.status);

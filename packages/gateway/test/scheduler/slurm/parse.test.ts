@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import {
+  classifyState,
+  parseSacct,
+  parseSbatch,
+  parseSqueue,
+  parseWaitStatus,
+} from '../../../src/scheduler/slurm/parse.js';
+
+// Captured from the sandbox (Slurm 22.05.8) with SLURM_TIME_FORMAT=%s.
+const SQUEUE = [
+  '53|COMPLETED|None|0|1795455611|1795455612|(null)|',
+  '54|FAILED|NonZeroExitCode|1792|1795455613|1795455613|(null)|',
+  '57|FAILED|NonZeroExitCode|768|1795455647|1795455647|hpcgate:6f1c1d2e-8a4b-4c3d-9e8f-0a1b2c3d4e5f|',
+  '59|PENDING|JobHeldUser|0|N/A|N/A|(null)|',
+  '58|RUNNING|None|0|1795455647|1795455947|hpcgate:a|b|',
+  '61|CANCELLED|None|15|1795455650|1795455651|(null)|',
+  '',
+].join('\n');
+
+describe('parseSqueue', () => {
+  const jobs = parseSqueue(SQUEUE);
+
+  it('reads every job line', () => {
+    expect(jobs.map((j) => j.remoteJobId)).toEqual(['53', '54', '57', '59', '58', '61']);
+  });
+
+  it('maps states to phases and outcomes, exit codes from the wait status', () => {
+    expect(jobs[0]).toMatchObject({
+      phase: 'ended',
+      outcome: 'completed',
+      exitCode: 0,
+      exitSignal: 0,
+    });
+    expect(jobs[1]).toMatchObject({
+      phase: 'ended',
+      outcome: 'failed',
+      exitCode: 7,
+      reason: 'NonZeroExitCode',
+    });
+    expect(jobs[3]).toMatchObject({
+      phase: 'queued',
+      reason: 'JobHeldUser',
+      started: null,
+      ended: null,
+    });
+    expect(jobs[4]).toMatchObject({ phase: 'running', exitCode: null, ended: null });
+    expect(jobs[5]).toMatchObject({
+      phase: 'ended',
+      outcome: 'cancelled',
+      exitCode: 0,
+      exitSignal: 15,
+    });
+  });
+
+  it('reads the hpcgate tag from the comment, which may itself hold a "|"', () => {
+    expect(jobs[2]!.gatewayJobId).toBe('6f1c1d2e-8a4b-4c3d-9e8f-0a1b2c3d4e5f');
+    expect(jobs[4]!.gatewayJobId).toBe('a|b');
+    expect(jobs[0]!.gatewayJobId).toBeNull();
+  });
+
+  it('turns epoch seconds into ISO times', () => {
+    expect(jobs[0]!.started).toBe(new Date(1795455611 * 1000).toISOString());
+  });
+
+  it('ignores noise', () => {
+    expect(parseSqueue('squeue: error: something\n\n')).toEqual([]);
+  });
+});
+
+describe('parseSacct (completion records)', () => {
+  it('reads whole-job lines, skips steps, keeps the newest line of a job', () => {
+    const out =
+      '54|FAILED|7:0|1795455613|1795455613\n54.batch|FAILED|7:0|1795455613|1795455613\n57|CANCELLED by 1000|0:15|1795455647|1795455650\n57|COMPLETED|0:0|1795455647|1795455660\n';
+    const jobs = parseSacct(out);
+    expect(jobs).toHaveLength(2);
+    expect(jobs[0]).toMatchObject({
+      remoteJobId: '54',
+      outcome: 'failed',
+      exitCode: 7,
+      exitSignal: 0,
+    });
+    expect(jobs[1]).toMatchObject({ remoteJobId: '57', state: 'COMPLETED', outcome: 'completed' });
+  });
+});
+
+describe('small parsers', () => {
+  it('sbatch --parsable, with or without a cluster', () => {
+    expect(parseSbatch('123\n')).toBe('123');
+    expect(parseSbatch('123;cluster-a\n')).toBe('123');
+    expect(parseSbatch('sbatch: error: Batch job submission failed')).toBeNull();
+  });
+
+  it('wait statuses', () => {
+    expect(parseWaitStatus('33280')).toEqual({ exitCode: 130, exitSignal: 0 });
+    expect(parseWaitStatus('9')).toEqual({ exitCode: 0, exitSignal: 9 });
+    expect(parseWaitStatus('')).toEqual({ exitCode: null, exitSignal: null });
+  });
+
+  it('an unknown state word never counts as ended', () => {
+    expect(classifyState('SOMETHING_NEW').phase).toBe('queued');
+    expect(classifyState('COMPLETING').phase).toBe('running');
+    expect(classifyState('CANCELLED by 0').outcome).toBe('cancelled');
+  });
+});
