@@ -11,6 +11,7 @@ import { installErrorHandler } from './errors/error-handler.js';
 import auth from './plugins/auth.js';
 import idempotency from './plugins/idempotency.js';
 import jobsService from './plugins/jobs.js';
+import rateLimit from './plugins/rate-limit.js';
 import store from './plugins/store.js';
 import systems from './plugins/systems.js';
 import health from './routes/health.js';
@@ -36,6 +37,8 @@ export const gatewayApp = fp(
       transform: jsonSchemaTransform,
     });
     await fastify.register(auth, { config: opts.config });
+    // Before the routes: it hooks every /v3/jobs route as it is declared.
+    await fastify.register(rateLimit, { config: opts.config });
     await fastify.register(store, { config: opts.config });
     await fastify.register(systems, { config: opts.config });
     await fastify.register(idempotency);

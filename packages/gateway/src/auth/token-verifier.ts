@@ -2,55 +2,260 @@ import { readFileSync } from 'node:fs';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  errors,
   type JSONWebKeySet,
+  type JWTPayload,
   type JWTVerifyGetKey,
+  type JWTVerifyOptions,
   jwtVerify,
 } from 'jose';
 import type { AuthConfig } from '../config/schema.js';
+import { OidcDiscovery } from './discovery.js';
+import { AuthenticationError, AuthUnavailableError } from './errors.js';
+import { fetchJson, isObject } from './http.js';
 
-export class AuthenticationError extends Error {
-  override name = 'AuthenticationError';
-}
+export { AuthenticationError, AuthUnavailableError } from './errors.js';
 
+/** Who a verified token says the caller is. */
 export interface Identity {
   username: string;
+  /** Holds the configured admin claim value: may read and stop every user's job. */
+  isAdmin: boolean;
 }
 
-/** Verifies bearer JWTs: signature by a configured key, allowed algorithm, iss, aud, exp, nbf. */
+const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i;
+const MAX_USERNAME = 256;
+
+/**
+ * Errors a key source throws that are the token's fault (it names no known key, or an unusable
+ * algorithm): 401. Anything else thrown while getting a key (network, timeout, a malformed JWKS)
+ * is the key source's fault: 503.
+ */
+const TOKEN_FAULTS = new Set([
+  'ERR_JWKS_NO_MATCHING_KEY',
+  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+  'ERR_JOSE_NOT_SUPPORTED',
+  'ERR_JOSE_ALG_NOT_ALLOWED',
+  'ERR_JWS_INVALID',
+]);
+
+/**
+ * Verifies bearer tokens. JWTs: signature by a key of the configured JWKS (file, URL or OIDC
+ * discovery), an allow-listed asymmetric algorithm, `iss`, `aud`, `exp` (required), `nbf`, with
+ * clock skew, and at least `minRemainingSec` of lifetime left. Other tokens: RFC 7662
+ * introspection when configured (`active`, `iss`, `aud`, and `exp`/`nbf` when given).
+ */
 export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
+  private readonly discovery: OidcDiscovery | undefined;
+  private readonly options: JWTVerifyOptions;
 
   constructor(private readonly config: AuthConfig) {
+    const needsDiscovery =
+      config.discovery || (config.introspection !== undefined && !config.introspection.endpoint);
+    this.discovery = needsDiscovery
+      ? new OidcDiscovery(config.issuer, config.httpTimeoutMs)
+      : undefined;
+    this.options = {
+      issuer: config.issuer,
+      audience: config.audience,
+      algorithms: [...config.algorithms],
+      clockTolerance: config.clockToleranceSec,
+      requiredClaims: ['exp'],
+    };
     if (config.jwksFile) {
       const jwks = JSON.parse(readFileSync(config.jwksFile, 'utf8')) as JSONWebKeySet;
       this.keys = createLocalJWKSet(jwks);
+    } else if (config.jwksUrl) {
+      this.keys = this.remoteKeys(config.jwksUrl);
     } else {
-      this.keys = createRemoteJWKSet(new URL(config.jwksUrl!));
+      // Discovery: the remote set is made once the document names its jwks_uri.
+      let remote: JWTVerifyGetKey | undefined;
+      const discovery = this.discovery!;
+      this.keys = async (header, token) => {
+        remote ??= this.remoteKeys((await discovery.metadata()).jwksUri);
+        return remote(header, token);
+      };
     }
   }
 
-  /** Resolves to the caller's identity, or rejects with an AuthenticationError that names no secret. */
+  /**
+   * Resolves to the caller's identity, or rejects with an AuthenticationError (401) or an
+   * AuthUnavailableError (503). Neither names the token.
+   */
   async verify(authorization: string | undefined): Promise<Identity> {
-    const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization ?? '');
+    const m = BEARER.exec(authorization ?? '');
     if (!m) throw new AuthenticationError('missing bearer token');
-    let payload: Record<string, unknown>;
+    const token = m[1]!;
+    const claims = looksLikeJwt(token) ? await this.verifyJwt(token) : await this.introspect(token);
+    return this.identity(claims);
+  }
+
+  /** A remote JWKS (jose caches it, and refetches on an unknown kid after the cooldown). */
+  private remoteKeys(url: string): JWTVerifyGetKey {
+    const remote = createRemoteJWKSet(new URL(url), {
+      cacheMaxAge: this.config.jwksCacheMaxAgeSec * 1000,
+      cooldownDuration: this.config.jwksCooldownSec * 1000,
+      timeoutDuration: this.config.httpTimeoutMs,
+    });
+    return async (header, token) => {
+      try {
+        return await remote(header, token);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code !== undefined && TOKEN_FAULTS.has(code)) throw err;
+        throw new AuthUnavailableError(`JWKS ${url}: ${describe(err)}`);
+      }
+    };
+  }
+
+  private async verifyJwt(token: string): Promise<JWTPayload> {
+    let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(m[1]!, this.keys, {
-        issuer: this.config.issuer,
-        audience: this.config.audience,
-        algorithms: this.config.algorithms,
-        clockTolerance: this.config.clockToleranceSec,
-        requiredClaims: ['exp'],
-      }));
+      payload = await this.jwtVerifyAnyKey(token);
     } catch (err) {
+      if (err instanceof AuthUnavailableError) throw err;
       throw new AuthenticationError(
         `invalid token (${(err as { code?: string }).code ?? 'rejected'})`,
       );
     }
-    const owner = payload[this.config.ownerClaim];
-    if (typeof owner !== 'string' || owner.length === 0) {
-      throw new AuthenticationError(`token has no "${this.config.ownerClaim}" claim`);
-    }
-    return { username: owner };
+    this.checkRemainingLifetime(payload.exp);
+    return payload;
   }
+
+  /** jwtVerify; when the key set has several candidate keys (same kid), each is tried. */
+  private async jwtVerifyAnyKey(token: string): Promise<JWTPayload> {
+    try {
+      return (await jwtVerify(token, this.keys, this.options)).payload;
+    } catch (err) {
+      if (!(err instanceof errors.JWKSMultipleMatchingKeys)) throw err;
+      for await (const key of err) {
+        try {
+          return (await jwtVerify(token, key, this.options)).payload;
+        } catch (inner) {
+          if (!(inner instanceof errors.JWSSignatureVerificationFailed)) throw inner;
+        }
+      }
+      throw new errors.JWSSignatureVerificationFailed();
+    }
+  }
+
+  private checkRemainingLifetime(exp: unknown): void {
+    if (typeof exp !== 'number') return;
+    const remaining = exp - Math.floor(Date.now() / 1000);
+    if (remaining < this.config.minRemainingSec) {
+      throw new AuthenticationError(
+        `invalid token (expires in less than ${this.config.minRemainingSec} s; get a new one)`,
+      );
+    }
+  }
+
+  /** RFC 7662: the token goes to the introspection endpoint with the gateway's client (basic auth). */
+  private async introspect(token: string): Promise<Record<string, unknown>> {
+    const cfg = this.config.introspection;
+    if (!cfg) throw new AuthenticationError('invalid token (not a JWT)');
+    const endpoint = cfg.endpoint ?? (await this.discovery!.metadata()).introspectionEndpoint;
+    if (!endpoint) {
+      throw new AuthUnavailableError('the discovery document names no introspection_endpoint');
+    }
+    const basic = Buffer.from(
+      `${formEncode(cfg.clientId)}:${formEncode(cfg.clientSecret)}`,
+    ).toString('base64');
+    const { status, body } = await fetchJson(
+      endpoint,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${basic}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
+      },
+      this.config.httpTimeoutMs,
+    );
+    if (status !== 200 || !isObject(body)) {
+      throw new AuthUnavailableError(`introspection ${endpoint} answered ${status}`);
+    }
+    if (body.active !== true) throw new AuthenticationError('invalid token (inactive)');
+    if (body.iss !== this.config.issuer) throw new AuthenticationError('invalid token (iss)');
+    const wanted = [this.config.audience].flat();
+    const aud = [body.aud].flat();
+    if (!aud.some((a) => typeof a === 'string' && wanted.includes(a))) {
+      throw new AuthenticationError('invalid token (aud)');
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const skew = this.config.clockToleranceSec;
+    if (typeof body.nbf === 'number' && body.nbf > now + skew) {
+      throw new AuthenticationError('invalid token (nbf)');
+    }
+    if (typeof body.exp === 'number' && body.exp <= now - skew) {
+      throw new AuthenticationError('invalid token (exp)');
+    }
+    this.checkRemainingLifetime(body.exp);
+    return body;
+  }
+
+  private identity(claims: Record<string, unknown>): Identity {
+    const { ownerClaim, ownerFallbackClaim, adminClaim, adminValue } = this.config;
+    let name = ownerClaim;
+    let owner = claim(claims, ownerClaim);
+    if (owner === undefined && ownerFallbackClaim !== null) {
+      name = ownerFallbackClaim;
+      owner = claim(claims, ownerFallbackClaim);
+    }
+    if (owner === undefined) {
+      const names =
+        ownerFallbackClaim === null ? ownerClaim : `${ownerClaim} or ${ownerFallbackClaim}`;
+      throw new AuthenticationError(`token has no ${names} claim`);
+    }
+    if (
+      typeof owner !== 'string' ||
+      owner.length === 0 ||
+      owner.length > MAX_USERNAME ||
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters
+      /[\u0000-\u001f\u007f]/.test(owner)
+    ) {
+      throw new AuthenticationError(`token's ${name} claim is not a usable user name`);
+    }
+    const roles = adminValue === undefined ? undefined : claim(claims, adminClaim);
+    const isAdmin =
+      adminValue !== undefined &&
+      (roles === adminValue || (Array.isArray(roles) && roles.includes(adminValue)));
+    return { username: owner, isAdmin };
+  }
+}
+
+/** A claim by name; a dotted name not present as such is followed as a path (`realm_access.roles`). */
+function claim(claims: Record<string, unknown>, name: string): unknown {
+  if (Object.hasOwn(claims, name)) return claims[name] ?? undefined;
+  if (!name.includes('.')) return undefined;
+  let v: unknown = claims;
+  for (const part of name.split('.')) {
+    if (!isObject(v) || !Object.hasOwn(v, part)) return undefined;
+    v = v[part];
+  }
+  return v ?? undefined;
+}
+
+/** A compact JWS: three base64url parts whose first is a JSON object with `alg`. */
+function looksLikeJwt(token: string): boolean {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !/^[A-Za-z0-9_-]+$/.test(parts[0]!)) return false;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
+    return isObject(header) && typeof header.alg === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** RFC 6749 §2.3.1: client id and secret are form-encoded before basic authentication. */
+function formEncode(s: string): string {
+  return new URLSearchParams({ v: s }).toString().slice(2);
+}
+
+function describe(err: unknown): string {
+  const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string } };
+  if (e.code === 'ERR_JWKS_TIMEOUT') return 'timed out';
+  return [e.code, e.cause?.code, e.message].filter(Boolean).join(': ') || String(err);
 }

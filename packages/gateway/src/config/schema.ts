@@ -31,39 +31,109 @@ export const executionSystemSchema = z.object({
 });
 export type ExecutionSystemConfig = z.infer<typeof executionSystemSchema>;
 
-/** How bearer tokens are verified. There is no setting that turns verification off. */
+/** Signature algorithms a token may use: asymmetric only. HS* (shared secrets) and `none` never. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+
+/**
+ * How bearer tokens are verified. There is no setting that turns verification off.
+ *
+ * Where the signing keys come from — exactly one of:
+ * - `discovery: true`: OIDC discovery. `${issuer}/.well-known/openid-configuration` is fetched
+ *   (once, then kept; retried on the next request while it fails) and its `jwks_uri` is used;
+ * - `jwksUrl`: that JWKS URL;
+ * - `jwksFile`: a JWKS file read at start (no network).
+ * Remote key sets are cached for `jwksCacheMaxAgeSec` and fetched again when a token names an
+ * unknown `kid`, at most once per `jwksCooldownSec`. A key source that cannot be reached makes
+ * requests fail with 503 AUTH_UNAVAILABLE, never 401.
+ *
+ * Tokens that are not JWTs are sent to the RFC 7662 introspection endpoint when `introspection` is
+ * set (its `endpoint`, or the discovery document's `introspection_endpoint`); otherwise refused.
+ *
+ * Example (a Keycloak realm):
+ * ```json
+ * { "issuer": "https://kc.example.org/realms/hpc", "discovery": true, "audience": "hpcgate",
+ *   "ownerClaim": "preferred_username", "adminClaim": "groups", "adminValue": "hpcgate-admins" }
+ * ```
+ */
 export const authConfigSchema = z
   .object({
     issuer: z.string().min(1),
     audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    /** Find the keys by OIDC discovery from `issuer`. */
+    discovery: z.boolean().default(false),
     /** Keys that sign tokens: a JWKS file, or a JWKS URL fetched (and cached) by the gateway. */
     jwksFile: z.string().min(1).optional(),
-    jwksUrl: z.url().optional(),
-    /** The claim that names the job owner. */
-    ownerClaim: z.string().min(1).default('sub'),
+    jwksUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** How long a fetched JWKS is used before it is fetched again. */
+    jwksCacheMaxAgeSec: z.number().int().min(0).max(86_400).default(600),
+    /** At least this long between two fetches caused by tokens with an unknown `kid`. */
+    jwksCooldownSec: z.number().int().min(0).max(3_600).default(30),
+    /** Timeout of each request to the identity provider (discovery, JWKS, introspection). */
+    httpTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+    /**
+     * The claim that names the job owner, and the claim used when the token has none (`null`: no
+     * fallback). A name with dots (`a.b`) is looked up as is first, then as a path into objects.
+     * Beware: with a fallback, both claims share one namespace of owners.
+     */
+    ownerClaim: z.string().min(1).default('preferred_username'),
+    ownerFallbackClaim: z.string().min(1).nullable().default('sub'),
+    /**
+     * Callers whose `adminClaim` is `adminValue` (a string claim) or contains it (an array claim)
+     * are admins: they may read and stop every user's job. No `adminValue`: nobody is an admin.
+     */
+    adminClaim: z.string().min(1).default('groups'),
+    adminValue: z.string().min(1).optional(),
     algorithms: z
       .array(
-        z.enum([
-          'RS256',
-          'RS384',
-          'RS512',
-          'PS256',
-          'PS384',
-          'PS512',
-          'ES256',
-          'ES384',
-          'ES512',
-          'EdDSA',
-        ]),
+        z.enum(ASYMMETRIC_ALGORITHMS, {
+          error: () =>
+            `only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}); HS* and none are never accepted`,
+        }),
       )
       .min(1)
       .default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+    /** Clock skew allowed on `exp`, `nbf` and `iat`. */
     clockToleranceSec: z.number().int().min(0).max(300).default(30),
+    /** A token that expires sooner than this (by our clock, no skew) is refused. */
+    minRemainingSec: z.number().int().min(0).max(3_600).default(10),
+    /** RFC 7662 token introspection for opaque (non-JWT) tokens, with the gateway's client. */
+    introspection: z
+      .object({
+        endpoint: z.url({ protocol: /^https?$/ }).optional(),
+        clientId: z.string().min(1),
+        clientSecret: z.string().min(1),
+      })
+      .optional(),
   })
-  .refine((a) => (a.jwksFile === undefined) !== (a.jwksUrl === undefined), {
-    message: 'give exactly one of jwksFile or jwksUrl',
-    path: ['jwksFile'],
-  });
+  .refine(
+    (a) =>
+      [a.discovery, a.jwksFile !== undefined, a.jwksUrl !== undefined].filter(Boolean).length === 1,
+    {
+      message: 'give exactly one of jwksFile or jwksUrl or discovery: true',
+      path: ['jwksFile'],
+    },
+  )
+  .refine(
+    (a) =>
+      !(a.discovery || (a.introspection && !a.introspection.endpoint)) ||
+      /^https?:\/\/[^/]/.test(a.issuer),
+    {
+      message:
+        'OIDC discovery (discovery: true, or introspection without endpoint) needs an http(s) issuer',
+      path: ['issuer'],
+    },
+  );
 export type AuthConfig = z.infer<typeof authConfigSchema>;
 
 export const gatewayConfigSchema = z
@@ -78,6 +148,16 @@ export const gatewayConfigSchema = z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
     auth: authConfigSchema,
+    /**
+     * Per-user limit on `/v3/jobs/*` requests: a token bucket per caller holding `burst` requests,
+     * refilled at `requestsPerMinute`. Absent: no limit (`"rateLimit": {}` sets 600/min, burst 60).
+     */
+    rateLimit: z
+      .object({
+        requestsPerMinute: z.number().int().min(1).max(1_000_000).default(600),
+        burst: z.number().int().min(1).max(100_000).default(60),
+      })
+      .optional(),
     store: z
       .object({
         /** The SQLite database file (created with its directory); `:memory:` for a throwaway one. */

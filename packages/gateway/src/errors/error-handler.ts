@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AuthenticationError } from '../auth/token-verifier.js';
+import { AuthenticationError, AuthUnavailableError } from '../auth/errors.js';
 import {
   InvalidJobRequestError,
   JobNotCancellableError,
@@ -8,6 +8,7 @@ import {
   UnknownSystemError,
 } from '../domain/errors.js';
 import { InvalidTransitionError } from '../domain/transitions.js';
+import { RateLimitedError } from '../plugins/rate-limit.js';
 import {
   SchedulerCommandError,
   SchedulerOutputTooLargeError,
@@ -38,6 +39,8 @@ interface Mapped {
   message: string;
   details?: Record<string, unknown>;
   headers?: Record<string, string>;
+  /** For the log only (never sent): what went wrong behind a 5xx. */
+  log?: { msg: string; cause?: string };
 }
 
 /** Domain errors → HTTP. Anything not listed is a 500 whose details stay in the log. */
@@ -51,6 +54,24 @@ function mapDomainError(err: Error): Mapped | undefined {
       code: 'UNAUTHENTICATED',
       message: err.message,
       headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+    };
+  }
+  if (err instanceof AuthUnavailableError) {
+    return {
+      status: 503,
+      code: 'AUTH_UNAVAILABLE',
+      message: err.message,
+      headers: { 'retry-after': '5' },
+      log: { msg: 'identity provider unavailable', cause: err.detail },
+    };
+  }
+  if (err instanceof RateLimitedError) {
+    return {
+      status: 429,
+      code: 'RATE_LIMITED',
+      message: err.message,
+      details: { retryAfterSec: err.retryAfterSec },
+      headers: { 'retry-after': String(err.retryAfterSec) },
     };
   }
   if (err instanceof JobNotFoundError) {
@@ -133,7 +154,12 @@ export function installErrorHandler(fastify: FastifyInstance): void {
   fastify.setErrorHandler((err: FastifyError | Error, request, reply) => {
     const mapped = mapDomainError(err);
     if (mapped) {
-      if (mapped.status >= 500) request.log.warn({ err: mapped.message }, 'scheduler error');
+      if (mapped.status >= 500) {
+        request.log.warn(
+          { err: mapped.message, cause: mapped.log?.cause },
+          mapped.log?.msg ?? 'scheduler error',
+        );
+      }
       return reply
         .code(mapped.status)
         .headers(mapped.headers ?? {})

@@ -22,9 +22,14 @@ export interface ExecutionSystem {
   scheduler: Scheduler;
 }
 
-/** Who is asking. Only the owner sees a job; anyone else gets "not found". */
+/**
+ * Who is asking. Only the owner sees a job; anyone else gets "not found", except admins, who may
+ * read and stop every job (as themselves: history names the admin as the actor). Listing and bulk
+ * stops stay the caller's own jobs, admins included.
+ */
 export interface Caller {
   username: string;
+  isAdmin: boolean;
 }
 
 const HOT_WINDOW_MS = 30_000;
@@ -136,7 +141,9 @@ export class JobService implements MonitorHost {
 
   async get(caller: Caller, jobId: string): Promise<JobRecord> {
     const job = await this.store.get(jobId);
-    if (!job || job.owner !== caller.username) throw new JobNotFoundError(jobId);
+    if (!job || (job.owner !== caller.username && !caller.isAdmin)) {
+      throw new JobNotFoundError(jobId);
+    }
     return job;
   }
 

@@ -5,7 +5,11 @@ import type { GatewayConfig } from '../config/schema.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler for routes that need a verified caller. */
+    /**
+     * Hook (onRequest or preHandler) for routes that need a verified caller: sets
+     * `request.caller`, or fails with 401 (bad token) or 503 (identity provider unreachable).
+     * Verifies once per request: a second call for the same request does nothing.
+     */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
   interface FastifyRequest {
@@ -18,6 +22,7 @@ export default fp(
     const verifier = new TokenVerifier(opts.config.auth);
     fastify.decorateRequest('caller', null as unknown as Identity);
     fastify.decorate('authenticate', async (request: FastifyRequest) => {
+      if (request.caller) return;
       request.caller = await verifier.verify(request.headers.authorization);
     });
   },
