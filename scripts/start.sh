@@ -5,20 +5,36 @@ cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 bash scripts/ensure-deps.sh
 . scripts/cluster-env.sh
-npx --no-install turbo run build --filter=@hpcgate/gateway... --output-logs=errors-only
+npx --no-install turbo run build --filter=@hpcgate/gateway... --filter=@hpcgate/dev-oidc \
+  --filter=hpcgate... --output-logs=errors-only
 
 port="${HPCGATE_PORT:-8080}"
+oidc_port="${HPCGATE_OIDC_PORT:-8081}"
+issuer="http://127.0.0.1:${oidc_port}"
 mkdir -p .hpcgate
-jwks=$(node scripts/dev-token.mjs --jwks)
+
+# The development sign-in: a real OIDC provider on loopback (demo users and clients), stopped with
+# the gateway. The gateway checks its tokens like any provider's, through discovery and its JWKS.
+node packages/dev-oidc/dist/main.js --port "$oidc_port" > .hpcgate/dev-oidc.log 2>&1 &
+oidc_pid=$!
+trap 'kill $oidc_pid 2>/dev/null' EXIT
+for _ in $(seq 100); do
+  node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
+    "$issuer/.well-known/openid-configuration" && break
+  kill -0 $oidc_pid 2>/dev/null || { cat .hpcgate/dev-oidc.log >&2; exit 1; }
+  sleep 0.1
+done
 config=.hpcgate/gateway.json
 cat > "$config" <<JSON
 {
   "listen": { "host": "127.0.0.1", "port": ${port} },
   "auth": {
-    "issuer": "http://127.0.0.1/hpcgate-dev",
+    "issuer": "${issuer}",
+    "discovery": true,
     "audience": "hpcgate",
-    "jwksFile": "${jwks}",
-    "ownerClaim": "sub"
+    "ownerClaim": "preferred_username",
+    "adminClaim": "groups",
+    "adminValue": "hpcgate-admins"
   },
   "store": { "sqlitePath": ".hpcgate/gateway.db" },
   "systems": [
@@ -38,10 +54,15 @@ url="http://127.0.0.1:${port}"
 cat >&2 <<EOT
 hpcgate: gateway config written to $config; starting the gateway on $url
   health:   curl $url/healthz
-  sign in:  export HPCGATE_URL=$url HPCGATE_TOKEN=\$(node scripts/dev-token.mjs demo)
+  sign in (a script, client credentials):
+            export HPCGATE_URL=$url HPCGATE_TOKEN=\$(curl -s -u hpcgate-automation:hpcgate-automation-secret \\
+              -d grant_type=client_credentials $issuer/token | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
   submit:   curl -s -H "Authorization: Bearer \$HPCGATE_TOKEN" -H 'content-type: application/json' \\
               -d '{"name":"hello","execSystemId":"${HPCGATE_CLUSTER:-sandbox}","command":"echo hello; sleep 30"}' \\
               $url/v3/jobs/submit
   API:      $url/openapi.json
 EOT
-exec node packages/gateway/dist/server.js "$config"
+node packages/gateway/dist/server.js "$config" &
+gateway_pid=$!
+trap 'kill $gateway_pid $oidc_pid 2>/dev/null' EXIT INT TERM
+wait $gateway_pid
