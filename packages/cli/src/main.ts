@@ -1,39 +1,88 @@
+import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
+import { configCommand } from './commands/config/index.js';
 import { healthCommand } from './commands/health.js';
-import type { CommandContext } from './context.js';
+import { jobsCommand } from './commands/jobs/index.js';
+import { type CommandContext, processContext, STDIN_ARG } from './context.js';
 import { CliError, ExitCode, toCliError } from './errors.js';
-import { processIo } from './output.js';
+
+// yargs wraps at 80 columns: every line stays shorter.
+const EPILOGUE = `Exit codes:
+  0  success
+  1  usage error; confirmation refused, or needed and not given (--yes)
+  2  not found
+  3  conflict: e.g. the job had already ended and cannot be stopped
+  4  authentication or permission (HTTP 401/403)
+  5  gateway error, unreachable, or no answer in time (also --timeout)
+  6  the job ended FAILED or CANCELLED (submit --wait, wait --exit-status)
+
+Settings: --url, else $HPCGATE_URL, else the profile (hpcgate config set).
+Token: $HPCGATE_TOKEN, else the profile's. Profiles: config.json in
+$HPCGATE_CONFIG_DIR, else $XDG_CONFIG_HOME/hpcgate, else ~/.config/hpcgate.`;
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 /**
  * Runs the CLI on `argv` (without `node` and the script) and resolves to the exit code.
  * It never exits the process: only bin.ts does.
  */
 export async function main(argv: string[], ctx: Partial<CommandContext> = {}): Promise<number> {
-  const context: CommandContext = { io: ctx.io ?? processIo, env: ctx.env ?? process.env };
-  let failure: CliError | undefined;
+  const context: CommandContext = { ...processContext(), ...ctx };
   const parser = yargs()
     .scriptName('hpcgate')
     .usage('$0 <command> [options]')
-    .option('url', { type: 'string', describe: 'gateway URL (default: $HPCGATE_URL)' })
+    .option('url', { type: 'string', describe: 'gateway URL (default: $HPCGATE_URL, the profile)' })
+    .option('profile', { type: 'string', describe: 'config profile (default: $HPCGATE_PROFILE)' })
     .option('json', { type: 'boolean', default: false, describe: 'print JSON and nothing else' })
-    .command(healthCommand(context) as never)
+    .command(jobsCommand(context))
+    .command(configCommand(context))
+    .command(healthCommand(context))
+    .completion(
+      'completion',
+      'Print a bash/zsh completion script (hpcgate completion >> ~/.bashrc)',
+    )
     .demandCommand(1, 'name a command')
     .strict()
+    // Arguments after `--` go to the script as typed: `1e3` stays `1e3`, not 1000.
+    .parserConfiguration({ 'populate--': true, 'parse-positional-numbers': false })
+    // English whatever $LANG says: messages are one documented line, and tests match them.
+    .detectLocale(false)
+    .epilogue(EPILOGUE)
+    .version(VERSION)
     .help()
     .exitProcess(false)
+    // Throw, so that yargs stops there: after a fail() that returns, it runs the handler anyway.
     .fail((msg, err) => {
-      failure = err ? toCliError(err) : new CliError(msg, ExitCode.USAGE);
+      throw err ?? new CliError(msg, ExitCode.USAGE);
     });
+  let failure: CliError | undefined;
   try {
-    await parser.parseAsync(argv, {}, (_err, _argv, output) => {
-      if (output && !failure) context.io.stdout(`${output}\n`);
+    await parser.parseAsync(withStdinMarker(argv), {}, (_err, _argv, output) => {
+      if (output) context.io.stdout(`${output}\n`);
     });
   } catch (err) {
-    failure ??= toCliError(err);
+    failure = toCliError(err);
   }
-  if (failure) {
-    context.io.stderr(`hpcgate: ${failure.message}\n`);
-    return failure.exitCode;
-  }
-  return ExitCode.OK;
+  if (!failure) return ExitCode.OK;
+  if (!failure.reported) context.io.stderr(`hpcgate: ${oneLine(failure.message)}\n`);
+  return failure.exitCode;
+}
+
+/** A lone `-` (before `--`) means stdin; yargs would drop it, so it travels as STDIN_ARG. */
+function withStdinMarker(argv: string[]): string[] {
+  const end = argv.indexOf('--');
+  return argv.map((a, i) => (a === '-' && (end < 0 || i < end) ? STDIN_ARG : a));
+}
+
+function oneLine(message: string): string {
+  return (
+    message
+      .replace(/:\s*\n\s*/g, ': ')
+      .replace(/\s*\n\s*/g, '; ')
+      .trim() || 'failed'
+  );
 }

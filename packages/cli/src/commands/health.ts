@@ -10,7 +10,7 @@ export function healthCommand(ctx: CommandContext): CommandModule<GlobalArgs, Gl
     describe: 'Show whether the gateway reaches each execution system over SSH',
     builder: (y) => y.example('$0 health --url http://127.0.0.1:8080', 'check the sandbox gateway'),
     handler: async (args) => {
-      const health = await clientFor(args, ctx).health.ready();
+      const health = await (await clientFor(args, ctx)).health.ready();
       const rows = Object.entries(health.systems).map(([system, s]) => ({
         system,
         reachable: s.reachable ? 'yes' : 'no',
