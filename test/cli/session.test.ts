@@ -3,7 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readClusterEnv } from '../support/cluster-env.js';
 import { gatewayConfigFor, type RunningGateway, startGateway } from '../support/gateway.js';
@@ -130,17 +129,23 @@ describe('a CLI session', () => {
     const wait = await hpcgate(['jobs', 'cancel', id, '--wait', '30']);
     expect(wait.code).toBe(0);
     expect(wait.stdout).toMatch(/^cancelled /m);
+    // A job that traps SIGINT and goes on: the interrupt is requested, the job is not cancelled.
+    const ready = `/tmp/hpcgate-cli-ready-${Date.now()}`;
     const sub2 = await hpcgate([
       'jobs',
       'submit',
       '--command',
-      'sleep 600',
+      `trap 'echo got INT' INT; touch ${ready}; while :; do sleep 1; done`,
       '--name',
       'cli-honest-2',
       '--json',
     ]);
     const id2 = JSON.parse(sub2.stdout).id;
     await hpcgate(['jobs', 'wait', id2, '--until', 'RUNNING', '--timeout', '30']);
+    // Only once the trap is set: a SIGINT before it would end the script.
+    await expect
+      .poll(async () => (await ssh.exec(`test -e ${ready}`)).code, { timeout: 10_000 })
+      .toBe(0);
     const trap = await hpcgate(['jobs', 'cancel', id2, '--mode', 'interrupt']);
     expect(trap.code).toBe(0);
     expect(trap.stdout).toMatch(/requested/);

@@ -21,9 +21,13 @@ describe('interrupt', () => {
     const log = `/tmp/hpcgate-int-${randomUUID()}`;
     const submitted = await h.submit('erin', {
       name: 'trapper',
-      script: `#!/bin/bash\ntrap 'echo "got INT" >> ${log}' INT\nwhile [ ! -e ${log}.stop ]; do sleep 0.2; done\necho done >> ${log}\n`,
+      script: `#!/bin/bash\ntrap 'echo "got INT" >> ${log}' INT\ntouch ${log}.ready\nwhile [ ! -e ${log}.stop ]; do sleep 0.2; done\necho done >> ${log}\n`,
     });
     const job = await h.waitFor('erin', submitted.id, hasStatus('RUNNING'));
+    // Only once the trap is set: a SIGINT before it would end the script.
+    await expect
+      .poll(async () => (await h.cluster.exec(`test -e ${log}.ready`)).code, { timeout: 10_000 })
+      .toBe(0);
 
     for (const n of [1, 2]) {
       const res = await h.call('erin', 'POST', `/v3/jobs/${job.id}/cancel`, { mode: 'interrupt' });
@@ -48,7 +52,7 @@ describe('interrupt', () => {
     expect(await lines(log)).toEqual(['got INT', 'got INT', 'done']);
     const events = (await h.call('erin', 'GET', `/v3/jobs/${job.id}/history`)).body.events;
     expect(events.filter((e: { event: string }) => e.event === 'STOP_SIGNALLED')).toHaveLength(2);
-    await h.cluster.exec(`rm -f ${log} ${log}.stop`);
+    await h.cluster.exec(`rm -f ${log} ${log}.stop ${log}.ready`);
   });
 
   it('on a job that is not running yet it acts as cancel', async () => {
