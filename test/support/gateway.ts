@@ -9,11 +9,21 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** A gateway on the cluster that trusts the tests' own signing key. */
 export function gatewayConfigFor(env: ClusterEnv, jwksFile: string): GatewayConfig {
+  return gatewayConfig(env, { auth: { issuer: ISSUER, audience: AUDIENCE, jwksFile } });
+}
+
+/** A gateway on the cluster with the given auth settings (and, say, a log file). */
+export function gatewayConfig(
+  env: ClusterEnv,
+  options: { auth: Record<string, unknown>; logLevel?: string; logFile?: string },
+): GatewayConfig {
   return parseConfig({
     listen: { host: '127.0.0.1', port: 0 },
-    logLevel: 'silent',
-    auth: { issuer: ISSUER, audience: AUDIENCE, jwksFile },
+    logLevel: options.logLevel ?? 'silent',
+    ...(options.logFile ? { logFile: options.logFile } : {}),
+    auth: options.auth,
     store: { sqlitePath: ':memory:' },
     systems: [
       {

@@ -60,6 +60,7 @@ export async function buildApp(
       level: config.logLevel,
       // Tokens never reach the log.
       redact: ['req.headers.authorization'],
+      ...(config.logFile ? { file: config.logFile } : {}),
     },
     ...fastifyOptions,
   });

@@ -147,6 +147,8 @@ export const gatewayConfigSchema = z
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
+    /** Where the log goes (JSON lines, appended); standard output when absent. */
+    logFile: z.string().min(1).optional(),
     auth: authConfigSchema,
     /**
      * Per-user limit on `/v3/jobs/*` requests: a token bucket per caller holding `burst` requests,
