@@ -119,8 +119,12 @@ describe('jobs cancel', () => {
     gateway()
       .post(`/v3/jobs/${aJob.id}/cancel`, { mode: 'cancel', wait: 0.3 })
       .reply(202, aJob)
+      // How many polls fit in 0.3 s depends on the machine's load: one is certain, more may come.
       .get(`/v3/jobs/${aJob.id}`)
-      .times(3)
+      .reply(200, aJob)
+      .get(`/v3/jobs/${aJob.id}`)
+      .times(10)
+      .optionally()
       .reply(200, aJob);
     const r = await run(['jobs', 'cancel', aJob.id, '--wait', '0.3']);
     expect(r.code).toBe(ExitCode.SERVER);
