@@ -27,7 +27,7 @@ describe('gateway health over HTTP, against the real cluster', () => {
       env: {},
     });
     expect(code).toBe(ExitCode.OK);
-    expect(out).toMatch(/^SYSTEM\s+REACHABLE\s+LATENCYMS\s+ERROR$/m);
+    expect(out).toMatch(/^SYSTEM\s+REACHABLE\s+LATENCY_MS\s+ERROR$/m);
     expect(out).toMatch(new RegExp(`^${env.cluster}\\s+yes\\s+[0-9.]+\\s+-$`, 'm'));
   });
 
