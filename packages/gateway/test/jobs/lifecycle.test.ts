@@ -77,7 +77,12 @@ describe('submit → PENDING/RUNNING → an end, as Slurm reports it', () => {
       name: 'held-job',
       script: '#!/bin/bash\n#SBATCH --hold\ntrue\n',
     });
-    const job = await h.waitFor('alice', submitted.id, hasStatus('PENDING'));
+    // PENDING comes with sbatch's answer; Slurm's reason with the first poll after it.
+    const job = await h.waitFor(
+      'alice',
+      submitted.id,
+      (j) => j.status === 'PENDING' && j.remoteReason !== null,
+    );
     expect(job.remoteReason).toBe('JobHeldUser');
     await h.cluster.exec(`scancel ${job.remoteJobId}`);
     const ended = await h.waitFor('alice', job.id, terminal);
