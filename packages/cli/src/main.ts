@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
+import { loginCommand, logoutCommand, whoamiCommand } from './commands/auth/index.js';
 import { configCommand } from './commands/config/index.js';
 import { healthCommand } from './commands/health.js';
 import { jobsCommand } from './commands/jobs/index.js';
@@ -17,7 +18,8 @@ const EPILOGUE = `Exit codes:
   6  the job ended FAILED or CANCELLED (submit --wait, wait --exit-status)
 
 Settings: --url, else $HPCGATE_URL, else the profile (hpcgate config set).
-Token: $HPCGATE_TOKEN, else the profile's. Profiles: config.json in
+Token: $HPCGATE_TOKEN, else the profile's sign-in (hpcgate login; renewed
+automatically), else the profile's token. Profiles: config.json in
 $HPCGATE_CONFIG_DIR, else $XDG_CONFIG_HOME/hpcgate, else ~/.config/hpcgate.`;
 
 const VERSION = (
@@ -41,6 +43,9 @@ export async function main(argv: string[], ctx: Partial<CommandContext> = {}): P
     .command(jobsCommand(context))
     .command(configCommand(context))
     .command(healthCommand(context))
+    .command(loginCommand(context))
+    .command(logoutCommand(context))
+    .command(whoamiCommand(context))
     .completion(
       'completion',
       'Print a bash/zsh completion script (hpcgate completion >> ~/.bashrc)',

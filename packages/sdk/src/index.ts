@@ -12,6 +12,7 @@ export type {
   StopMode,
   SubmitJobRequest,
 } from '@hpcgate/contract';
+export * from './auth/index.js';
 export { Hpcgate } from './client.js';
 export * from './core/errors.js';
 export type { ClientOptions } from './core/request.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 import type { z } from 'zod';
+import type { TokenProvider } from '../auth/types.js';
 import {
   AbortError,
   APIError,
@@ -15,7 +16,12 @@ export interface ClientOptions {
   baseUrl: string;
   /** A bearer token, or a function that returns a current one (called for every request). */
   token?: string;
-  tokenProvider?: () => string | Promise<string>;
+  /**
+   * E.g. `clientCredentials(…)` or `refreshToken(…)`. When the gateway answers 401, the request
+   * is sent once more if the provider then gives another token (`{ rejected }`). Whatever the
+   * provider throws reaches the caller as it is, without retries.
+   */
+  tokenProvider?: TokenProvider;
   /** Per attempt. Default 60 s. */
   timeoutMs?: number;
   /** Retries after the first attempt, for connection errors, 429 and 5xx. Default 2. */
@@ -65,10 +71,14 @@ export class RequestCore {
     opts: RequestOptions<S>,
   ): Promise<{ status: number; data: z.output<S> }> {
     const idempotencyKey = opts.method === 'POST' ? `sdk-${randomUUID()}` : undefined;
+    let rejected: string | undefined;
+    let replacement: string | undefined;
     for (let attempt = 0; ; attempt++) {
+      const token = replacement ?? (await this.token(rejected));
+      replacement = undefined;
       let res: AxiosResponse<unknown>;
       try {
-        res = await this.send(opts, idempotencyKey);
+        res = await this.send(opts, token, idempotencyKey);
       } catch (err) {
         const e = toTransportError(err);
         if (e instanceof AbortError || attempt >= this.maxRetries) throw e;
@@ -86,16 +96,36 @@ export class RequestCore {
         return { status: res.status, data: parsed.data };
       }
       const error = APIError.fromResponse(res.status, res.data, flatHeaders(res.headers));
+      // 401: once per call, ask the provider for another token (e.g. revoked or expired early);
+      // sent again only if it has one. This does not use up a retry.
+      if (res.status === 401 && token && rejected === undefined && this.options.tokenProvider) {
+        rejected = token;
+        const fresh = await this.token(rejected);
+        if (fresh && fresh !== token) {
+          replacement = fresh;
+          attempt--;
+          continue;
+        }
+        throw error;
+      }
       if (!RETRY_STATUSES.has(res.status) || attempt >= this.maxRetries) throw error;
       await sleep(backoff(attempt, error.headers['retry-after']), opts.signal);
     }
   }
 
-  private async send(opts: RequestOptions<z.ZodType>, idempotencyKey: string | undefined) {
+  /** The static token, or the provider's (which is told which token the gateway rejected). */
+  private async token(rejected: string | undefined): Promise<string | undefined> {
+    const { tokenProvider } = this.options;
+    if (!tokenProvider) return this.options.token;
+    return rejected === undefined ? tokenProvider() : tokenProvider({ rejected });
+  }
+
+  private async send(
+    opts: RequestOptions<z.ZodType>,
+    token: string | undefined,
+    idempotencyKey: string | undefined,
+  ) {
     const headers: Record<string, string> = {};
-    const token = this.options.tokenProvider
-      ? await this.options.tokenProvider()
-      : this.options.token;
     if (token) headers.Authorization = `Bearer ${token}`;
     if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
     return this.http.request({
