@@ -54,6 +54,10 @@ url="http://127.0.0.1:${port}"
 cat >&2 <<EOT
 hpcgate: gateway config written to $config; starting the gateway on $url
   health:   curl $url/healthz
+  sign in (a person: device flow; open the printed link, user demo, password demo):
+            export HPCGATE_URL=$url HPCGATE_SYSTEM=${HPCGATE_CLUSTER:-sandbox}
+            node packages/cli/dist/bin.js login --issuer $issuer
+            node packages/cli/dist/bin.js whoami
   sign in (a script, client credentials):
             export HPCGATE_URL=$url HPCGATE_TOKEN=\$(curl -s -u hpcgate-automation:hpcgate-automation-secret \\
               -d grant_type=client_credentials $issuer/token | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
