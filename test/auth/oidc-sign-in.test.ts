@@ -13,7 +13,11 @@ const env = readClusterEnv();
 let idp: DevOidcProvider;
 let otherIdp: DevOidcProvider;
 let gateway: RunningGateway;
-const logFile = join(mkdtempSync(join(tmpdir(), 'hpcgate-auth-log-')), 'gateway.log');
+// In $HPCGATE_TEST_LOG_DIR when `npm test` gives one, so that its final search covers this log too.
+const logFile = join(
+  process.env.HPCGATE_TEST_LOG_DIR ?? mkdtempSync(join(tmpdir(), 'hpcgate-auth-log-')),
+  `gateway-trace-${process.pid}.log`,
+);
 const secrets: string[] = [];
 
 beforeAll(async () => {

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
@@ -55,6 +57,8 @@ export async function buildApp(
   config: GatewayConfig,
   fastifyOptions: FastifyServerOptions = {},
 ): Promise<FastifyInstance> {
+  // pino would fail later, and quietly, on a missing directory.
+  if (config.logFile) mkdirSync(dirname(config.logFile), { recursive: true });
   const fastify = Fastify({
     logger: {
       level: config.logLevel,
