@@ -1,35 +1,5 @@
+import { sampleJob } from '@hpcgate/contract/testing';
 import type { Job } from '../src/index.js';
 
 /** A job as the gateway returns it, for nock replies. */
-export const aJob: Job = {
-  id: '3f2b8e4e-8c1d-4f5a-9b7e-2d6c1a0f9e8d',
-  name: 'sweep-1',
-  owner: 'alice',
-  execSystemId: 'cluster',
-  status: 'RUNNING',
-  condition: null,
-  lastMessage: null,
-  remoteJobId: '42',
-  remoteState: 'RUNNING',
-  remoteReason: null,
-  exitCode: null,
-  exitSignal: null,
-  created: '2026-11-23T10:00:00.000Z',
-  remoteSubmitted: '2026-11-23T10:00:00.100Z',
-  remoteStarted: '2026-11-23T10:00:01.000Z',
-  ended: null,
-  lastUpdated: '2026-11-23T10:00:01.000Z',
-  stopRequest: null,
-  script: null,
-  command: 'sleep 60',
-  args: [],
-  env: {},
-  workingDir: null,
-  partition: null,
-  nodes: null,
-  cpusPerTask: null,
-  memoryMB: null,
-  maxMinutes: null,
-  tags: [],
-  description: null,
-};
+export const aJob: Job = sampleJob();

@@ -1,3 +1,4 @@
+import { sampleJob } from '@hpcgate/contract/testing';
 import { describe, expect, it } from 'vitest';
 import { changeFromRemote } from '../../src/jobs/remote-outcome.js';
 import type { RemoteJob } from '../../src/scheduler/scheduler.js';
@@ -5,37 +6,13 @@ import type { JobRecord } from '../../src/store/job-store.js';
 
 // Pure logic above the scheduler: what a job becomes given what Slurm says.
 const job = (over: Partial<JobRecord> = {}): JobRecord => ({
-  id: 'j',
-  name: 'n',
-  owner: 'o',
-  execSystemId: 's',
-  status: 'RUNNING',
-  condition: null,
-  lastMessage: null,
-  remoteJobId: '42',
-  remoteState: 'RUNNING',
-  remoteReason: null,
+  ...sampleJob({
+    id: 'j',
+    created: '2026-01-01T00:00:00.000Z',
+    remoteStarted: '2026-01-01T00:00:01.000Z',
+    lastUpdated: '2026-01-01T00:00:01.000Z',
+  }),
   remoteDone: false,
-  exitCode: null,
-  exitSignal: null,
-  created: '2026-01-01T00:00:00.000Z',
-  remoteSubmitted: null,
-  remoteStarted: '2026-01-01T00:00:01.000Z',
-  ended: null,
-  lastUpdated: '2026-01-01T00:00:01.000Z',
-  stopRequest: null,
-  script: null,
-  command: 'x',
-  args: [],
-  env: {},
-  workingDir: null,
-  partition: null,
-  nodes: null,
-  cpusPerTask: null,
-  memoryMB: null,
-  maxMinutes: null,
-  tags: [],
-  description: null,
   ...over,
 });
 const remote = (over: Partial<RemoteJob> = {}): RemoteJob => ({

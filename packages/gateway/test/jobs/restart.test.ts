@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sampleJob } from '@hpcgate/contract/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -29,37 +30,22 @@ afterAll(async () => {
 function leftBehind(name: string): JobRecord {
   const now = new Date().toISOString();
   return {
-    id: randomUUID(),
-    name,
-    owner: 'rita',
-    execSystemId: system.id,
-    status: 'PROCESSING_INPUTS',
-    condition: null,
-    lastMessage: 'accepted; handing the job to Slurm',
-    remoteJobId: null,
-    remoteState: null,
-    remoteReason: null,
+    ...sampleJob({
+      id: randomUUID(),
+      name,
+      owner: 'rita',
+      execSystemId: system.id,
+      status: 'PROCESSING_INPUTS',
+      remoteJobId: null,
+      remoteState: null,
+      remoteSubmitted: null,
+      remoteStarted: null,
+      created: now,
+      lastUpdated: now,
+      script: '#!/bin/bash\n#SBATCH --hold\ntrue\n',
+      command: null,
+    }),
     remoteDone: false,
-    exitCode: null,
-    exitSignal: null,
-    created: now,
-    remoteSubmitted: null,
-    remoteStarted: null,
-    ended: null,
-    lastUpdated: now,
-    stopRequest: null,
-    script: '#!/bin/bash\n#SBATCH --hold\ntrue\n',
-    command: null,
-    args: [],
-    env: {},
-    workingDir: null,
-    partition: null,
-    nodes: null,
-    cpusPerTask: null,
-    memoryMB: null,
-    maxMinutes: null,
-    tags: [],
-    description: null,
   };
 }
 
