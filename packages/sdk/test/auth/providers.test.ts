@@ -104,7 +104,8 @@ describe('clientCredentials', () => {
 describe('expiry', () => {
   let shortLived: DevOidcProvider;
   beforeAll(async () => {
-    shortLived = await startDevOidcProvider({ port: 0, accessTokenTtlSec: 2 });
+    // 5 s: short enough to see expire, long enough that a loaded machine uses a token fresh.
+    shortLived = await startDevOidcProvider({ port: 0, accessTokenTtlSec: 5 });
   });
   afterAll(() => shortLived.close());
 
@@ -117,8 +118,8 @@ describe('expiry', () => {
     });
     const first = await provider();
     expect(await provider()).toBe(first);
-    // 10 % of a 2 s lifetime: renewed from 1.8 s on.
-    await new Promise((r) => setTimeout(r, 1900));
+    // 10 % of a 5 s lifetime: renewed from 4.5 s on.
+    await new Promise((r) => setTimeout(r, 4600));
     const renewed = await Promise.all(Array.from({ length: 20 }, () => provider()));
     expect(new Set(renewed).size).toBe(1);
     expect(renewed[0]).not.toBe(first);
@@ -141,7 +142,7 @@ describe('expiry', () => {
     expect(provider.cached()).toBe(held);
     expect(await provider()).toBe(held);
     expect(fetch.count('/token')).toBe(0);
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, 5000));
     expect(provider.cached()).toBeUndefined();
     expect(await provider()).not.toBe(held);
     expect(fetch.count('/token')).toBe(1);

@@ -19,7 +19,7 @@ letLoopbackThrough();
 let op: DevOidcProvider;
 let machine: { clientId: string; clientSecret: string };
 beforeAll(async () => {
-  op = await startDevOidcProvider({ port: 0, accessTokenTtlSec: 2 });
+  op = await startDevOidcProvider({ port: 0, accessTokenTtlSec: 6 });
   machine = op.machineClient!;
 });
 afterAll(() => op.close());
@@ -54,7 +54,7 @@ describe('hpcgate login --client-credentials', () => {
     expect(seen).toEqual([`Bearer ${signIn.accessToken}`]);
     expect(claimsOf(signIn.accessToken!).preferred_username).toBe(machine.clientId);
 
-    await new Promise((r) => setTimeout(r, 2100));
+    await new Promise((r) => setTimeout(r, 6100));
     listJobsRecording(seen);
     expect((await run(['jobs', 'list'], envFor(dir))).code).toBe(ExitCode.OK);
     const renewed = seen[1]!.replace(/^Bearer /, '');
