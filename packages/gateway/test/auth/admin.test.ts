@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, startProvider, type TestProvider } from './oidc-provider.js';
+import { startGateway, startProvider, type TestProvider } from './fake-idp.js';
 
 // Admins (a configured value of a groups claim) read and stop other users' jobs, on the sandbox.
 let provider: TestProvider;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, startProvider, type TestProvider } from './oidc-provider.js';
+import { startGateway, startProvider, type TestProvider } from './fake-idp.js';
 
 // The per-user limit on /v3/jobs, through the HTTP API.
 let provider: TestProvider;

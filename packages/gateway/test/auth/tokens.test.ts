@@ -6,7 +6,7 @@ import {
   startGateway,
   startProvider,
   type TestProvider,
-} from './oidc-provider.js';
+} from './fake-idp.js';
 
 // Bearer tokens against an OpenID provider found by discovery (a tiny HTTP server on 127.0.0.1),
 // through the gateway's HTTP API.
@@ -49,7 +49,7 @@ const list = (gateway: FastifyInstance, token: string) =>
   call(gateway, bearer(token), 'GET', '/v3/jobs/list');
 const quickJob = { name: 'auth-quick', execSystemId: 'sandbox', command: 'true' };
 
-describe('JWT verification with keys found by OIDC discovery', () => {
+describe('JWT verification with keys found by OIDC discovery (fake identity provider)', () => {
   it('fetches the discovery document and the JWKS once, then accepts valid tokens', async () => {
     expect(provider.hits).toMatchObject({ discovery: 0, jwks: 0 });
     const res = await list(app, await provider.token('alice'));

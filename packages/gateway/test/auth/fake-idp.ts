@@ -59,7 +59,12 @@ export interface TestProvider {
   close(): Promise<void>;
 }
 
-/** A tiny OpenID provider: discovery document, JWKS and RFC 7662 introspection, on 127.0.0.1. */
+/**
+ * A FAKE identity provider for unit tests of the gateway's token checks (the logic above the
+ * provider): a discovery document, a JWKS it can break on purpose, and RFC 7662 introspection, on
+ * 127.0.0.1. The real provider (oidc-provider, @hpcgate/dev-oidc) is tested end to end in
+ * test/auth of the e2e package.
+ */
 export async function startProvider(): Promise<TestProvider> {
   const keys = new Map<string, SigningKey>();
   const first = await newKey('k1');
