@@ -15,6 +15,7 @@ declare module 'fastify' {
 
 const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 const KEEP_MS = 24 * 60 * 60 * 1000;
+const slotOf = (owner: string, key: string) => `${owner}\u0000${key}`;
 
 /**
  * A POST that carries `Idempotency-Key` is carried out once per caller and key: a retry gets the
@@ -54,7 +55,7 @@ export default fp(
         );
       }
       const owner = request.caller.username;
-      const slot = `${owner}\u0000${key}`;
+      const slot = slotOf(owner, key);
       while (inFlight.has(slot)) await inFlight.get(slot);
       const fingerprint = createHash('sha256')
         .update(
@@ -78,12 +79,17 @@ export default fp(
       }
       inFlight.set(slot, new Promise<void>((resolve) => done.set(slot, resolve)));
       request.idempotency = { key, fingerprint };
-      reply.raw.once('close', () => {
-        inFlight.delete(slot);
-        done.get(slot)?.();
-        done.delete(slot);
-      });
       return;
+    });
+
+    // Released once the answer is stored and sent, not when the client goes away: a retry that
+    // comes while the first request still runs must wait for it, not run beside it.
+    fastify.addHook('onResponse', async (request) => {
+      if (!request.idempotency) return;
+      const slot = slotOf(request.caller.username, request.idempotency.key);
+      inFlight.delete(slot);
+      done.get(slot)?.();
+      done.delete(slot);
     });
 
     fastify.addHook('onSend', async (request, reply, payload) => {
