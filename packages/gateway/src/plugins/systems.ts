@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { GatewayConfig } from '../config/schema.js';
-import type { ExecutionSystem } from '../jobs/job-service.js';
+import type { ExecutionSystem } from '../jobs/execution-system.js';
 import { SlurmScheduler } from '../scheduler/slurm/slurm-scheduler.js';
 
 export interface SystemReachability {
