@@ -1,3 +1,4 @@
+import type { ErrorBody } from '@hpcgate/contract';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AuthenticationError, AuthUnavailableError } from '../auth/errors.js';
@@ -16,10 +17,6 @@ import {
   SchedulerUnavailableError,
 } from '../scheduler/errors.js';
 import { InvalidCursorError } from '../store/sqlite/sqlite-job-store.js';
-
-export interface ErrorBody {
-  error: { code: string; message: string; details?: Record<string, unknown> };
-}
 
 /** A failure to show the client as it is: a status, a stable code and a message. */
 export class HttpError extends Error {

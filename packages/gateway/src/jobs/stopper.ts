@@ -1,4 +1,9 @@
-import { isTerminal, type StopJobResult, type StopMode } from '@hpcgate/contract';
+import {
+  isTerminal,
+  NON_TERMINAL_STATUSES,
+  type StopJobResult,
+  type StopMode,
+} from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
 import { JobNotCancellableError } from '../domain/errors.js';
 import type { JobRecord, JobStore } from '../store/job-store.js';
@@ -157,7 +162,7 @@ export class Stopper {
       events: [
         { event: 'STOP_REQUESTED', actor: caller.username, description: `${mode} requested` },
       ],
-      expectStatus: ['PROCESSING_INPUTS', 'PENDING', 'RUNNING'],
+      expectStatus: NON_TERMINAL_STATUSES,
     });
     if (!recorded) {
       const now = (await this.store.get(jobId))!;

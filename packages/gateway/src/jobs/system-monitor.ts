@@ -51,7 +51,6 @@ export class SystemMonitor {
   private loopDone: Promise<void> | null = null;
   /** Resolvers of refresh() calls, satisfied by the next cycle that starts after them. */
   private refreshWaiters: Array<() => void> = [];
-  private cycles = 0;
   lastCycle: CycleStats | null = null;
 
   constructor(
@@ -97,10 +96,6 @@ export class SystemMonitor {
     });
   }
 
-  get cycleCount(): number {
-    return this.cycles;
-  }
-
   private async loop(): Promise<void> {
     while (this.running) {
       const waiters = this.refreshWaiters.splice(0);
@@ -136,7 +131,6 @@ export class SystemMonitor {
       if (watched.length === 0) return;
       const ids = watched.flatMap((j) => (j.remoteJobId ? [j.remoteJobId] : []));
       result = await this.scheduler.poll(ids);
-      this.cycles++;
       await this.apply(watched, result);
     } catch (err) {
       error = (err as Error).message;

@@ -77,10 +77,6 @@ export class SshConnection {
     return performance.now() - started;
   }
 
-  get isConnected(): boolean {
-    return this.client !== null;
-  }
-
   close(): void {
     this.closed = true;
     this.client?.end();
