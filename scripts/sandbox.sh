@@ -5,23 +5,49 @@
 #
 #   up      install (only what is missing) and start munged, slurmctld,
 #           slurmd and a private sshd on 127.0.0.1:${HPCGATE_SSH_PORT:-2222};
-#           then check that a job submitted over SSH completes.
-#   down    cancel the cluster user's jobs and stop what `up` started.
+#           create the service account and the sandbox users, each with its
+#           own SSH key; then check that a job submitted over SSH as the first
+#           sandbox user (alice) completes and that the service account sees it.
+#   down    cancel the jobs of the service account and of the sandbox users,
+#           kill their leftover processes and stop what `up` started.
 #   status  show which daemons run (exit 0 if all do, 3 otherwise).
 #   env     print the connection settings as plain KEY=VALUE lines.
+#           It prints the host key fingerprints so the gateway can pin them.
+#
+# Accounts: the gateway's service account (HPCGATE_SSH_USER) only reads the
+# queue (squeue, scontrol, `sacct -c` for all users' jobs) and never submits;
+# every sandbox user (HPCGATE_SANDBOX_USERS) submits its own jobs with its own
+# key. Every public key is installed as 'restrict,from="127.0.0.1" <key>' and
+# every home dir is mode 0700, so no user can read another's files.
 #
 # Needs root on Debian/Ubuntu (apt-get, dpkg); works without systemd.
-# Everything it writes lives in ${HPCGATE_SANDBOX_DIR:-/var/lib/hpcgate-sandbox},
+# Everything it writes lives in ${HPCGATE_SANDBOX_DIR:-/var/lib/hpcgate-sandbox}:
+#   id_ed25519{,.pub}          key pair of the service account
+#   user-keys/<user>{,.pub}    key pair of each sandbox user (dir 0700, root)
+#   ssh_host_*_key{,.pub}      the sandbox sshd's host keys (ed25519, ecdsa, rsa)
+#   known_hosts                those host keys as '[127.0.0.1]:<port> <type> <key>'
+#   sandbox.env                the output of `env`
+#   slurm.conf, sshd_config, jobcomp.txt (owned by the service account), logs
 # plus /etc/munge/munge.key, /etc/slurm/slurm.conf (a symlink to the state
 # dir's copy, so commands run over SSH find it without any environment),
-# the cluster user's home and, if the hostname does not resolve, one line
-# in /etc/hosts. The machine's own sshd (port 22) is never touched.
+# the accounts and their homes (~/.ssh/authorized_keys) and, if the hostname
+# does not resolve, one line in /etc/hosts. The machine's own sshd (port 22)
+# is never touched.
 #
 # Environment:
-#   HPCGATE_SANDBOX_DIR  state dir          (default /var/lib/hpcgate-sandbox)
-#   HPCGATE_SSH_USER     cluster user       (default hpcuser)
-#   HPCGATE_SSH_PORT     sshd port          (default 2222)
-#   HPCGATE_CLUSTER      Slurm ClusterName  (default hpcgate-sandbox)
+#   HPCGATE_SANDBOX_DIR    state dir          (default /var/lib/hpcgate-sandbox)
+#   HPCGATE_SSH_USER       service account    (default hpcgate)
+#   HPCGATE_SANDBOX_USERS  sandbox users, separated by spaces or commas
+#                          (default "alice bob carol demo hpcbot"; hpcbot is
+#                          the automation/bot account)
+#   HPCGATE_SSH_PORT       sshd port          (default 2222)
+#   HPCGATE_CLUSTER        Slurm ClusterName  (default hpcgate-sandbox)
+#
+# `env` prints HPCGATE_SSH_HOST, _PORT, _USER (service account), _KEY (its
+# private key), HPCGATE_SSH_USER_KEYS (dir of the users' private keys, one
+# file per user name), HPCGATE_SANDBOX_USERS (comma-separated),
+# HPCGATE_SSH_HOST_KEYS (SHA256 fingerprints, comma-separated),
+# HPCGATE_SSH_KNOWN_HOSTS, HPCGATE_CLUSTER and HPCGATE_SLURM_PARTITION.
 set -euo pipefail
 
 export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}"
@@ -30,10 +56,16 @@ export LC_ALL=C
 STATE_DIR="${HPCGATE_SANDBOX_DIR:-/var/lib/hpcgate-sandbox}"
 SSH_HOST=127.0.0.1
 SSH_PORT="${HPCGATE_SSH_PORT:-2222}"
-CLUSTER_USER="${HPCGATE_SSH_USER:-hpcuser}"
+CLUSTER_USER="${HPCGATE_SSH_USER:-hpcgate}"
 CLUSTER_NAME="${HPCGATE_CLUSTER:-hpcgate-sandbox}"
 PARTITION=debug
 SSH_KEY="$STATE_DIR/id_ed25519"
+USER_KEYS_DIR="$STATE_DIR/user-keys"
+KNOWN_HOSTS="$STATE_DIR/known_hosts"
+HOST_KEY_TYPES=(ed25519 ecdsa rsa)
+# Options of every installed public key: no pty, no forwarding, loopback only.
+KEY_OPTIONS='restrict,from="127.0.0.1"'
+IFS=', ' read -r -a SANDBOX_USERS <<<"${HPCGATE_SANDBOX_USERS:-alice bob carol demo hpcbot}"
 
 SLURM_CONF_FILE="$STATE_DIR/slurm.conf"
 SYSTEM_SLURM_CONF=/etc/slurm/slurm.conf
@@ -109,8 +141,11 @@ Run it as root on Debian/Ubuntu (e.g. 'sudo bash scripts/sandbox.sh up'), or poi
 the tests at an existing Slurm cluster reachable over SSH instead:
   export HPCGATE_SSH_HOST=login.example.org   # SSH host of the cluster
   export HPCGATE_SSH_PORT=22                  # SSH port
-  export HPCGATE_SSH_USER=alice               # user that submits the jobs
-  export HPCGATE_SSH_KEY=\$HOME/.ssh/id_ed25519 # private key of that user
+  export HPCGATE_SSH_USER=hpcgate             # service account (reads the queue)
+  export HPCGATE_SSH_KEY=\$HOME/.ssh/id_ed25519 # private key of that account
+  export HPCGATE_SSH_USER_KEYS=\$HOME/keys     # one private key per user name
+  export HPCGATE_SANDBOX_USERS=alice,bob       # users that submit the jobs
+  export HPCGATE_SSH_KNOWN_HOSTS=\$HOME/.ssh/known_hosts # the cluster's host keys
   export HPCGATE_CLUSTER=mycluster            # Slurm ClusterName
 EOF
   exit 1
@@ -317,36 +352,86 @@ setup_host() {
   fi
 }
 
-setup_user() {
-  local home auth pub
-  if ! getent passwd "$CLUSTER_USER" >/dev/null; then
-    log "creating user $CLUSTER_USER"
-    useradd --create-home --shell /bin/bash "$CLUSTER_USER"
+# The service account and the sandbox users: valid, distinct names.
+check_users() {
+  local u seen=" $CLUSTER_USER "
+  [[ ${#SANDBOX_USERS[@]} -gt 0 ]] || die "HPCGATE_SANDBOX_USERS names no user"
+  [[ "$CLUSTER_USER" =~ ^[a-z_][a-z0-9_-]*$ ]] || die "HPCGATE_SSH_USER: invalid user name '$CLUSTER_USER'"
+  for u in "${SANDBOX_USERS[@]}"; do
+    [[ "$u" =~ ^[a-z_][a-z0-9_-]*$ ]] || die "HPCGATE_SANDBOX_USERS: invalid user name '$u'"
+    [[ "$seen" != *" $u "* ]] || die "HPCGATE_SANDBOX_USERS: '$u' is listed twice or is the service account"
+    seen+="$u "
+  done
+}
+
+# Create a login account (if missing) whose home only it can read.
+setup_account() {
+  local user="$1" home
+  if ! getent passwd "$user" >/dev/null; then
+    log "creating user $user"
+    useradd --create-home --shell /bin/bash "$user"
   fi
   # sshd with UsePAM no refuses a locked ('!') password; '*' = no password, not locked.
-  if [[ $(getent shadow "$CLUSTER_USER" | cut -d: -f2) != '*' ]]; then
-    usermod -p '*' "$CLUSTER_USER"
+  if [[ $(getent shadow "$user" | cut -d: -f2) != '*' ]]; then
+    usermod -p '*' "$user"
   fi
-  home=$(getent passwd "$CLUSTER_USER" | cut -d: -f6)
-  [[ -d "$home" ]] || install -d -m 0755 -o "$CLUSTER_USER" -g "$(id -gn "$CLUSTER_USER")" "$home"
+  home=$(getent passwd "$user" | cut -d: -f6)
+  [[ -d "$home" ]] || install -d -m 0700 -o "$user" -g "$(id -gn "$user")" "$home"
+  # 0700: no other user can read or write it (and StrictModes is satisfied).
+  chmod 0700 "$home"
+}
 
-  if [[ ! -f "$SSH_KEY" || ! -f "$SSH_KEY.pub" ]]; then
-    rm -f "$SSH_KEY" "$SSH_KEY.pub"
-    ssh-keygen -q -t ed25519 -N '' -C "hpcgate-sandbox" -f "$SSH_KEY"
+# Generate an ed25519 key pair once (private 0600, public 0644, owned by root).
+make_key() {
+  local key="$1" comment="$2"
+  if [[ ! -f "$key" || ! -f "$key.pub" ]]; then
+    rm -f "$key" "$key.pub"
+    ssh-keygen -q -t ed25519 -N '' -C "$comment" -f "$key"
+    log "generated key pair $key"
   fi
-  chmod 0600 "$SSH_KEY"
-  chmod 0644 "$SSH_KEY.pub"
+  chown root:root "$key" "$key.pub"
+  chmod 0600 "$key"
+  chmod 0644 "$key.pub"
+}
 
-  install -d -m 0700 -o "$CLUSTER_USER" -g "$(id -gn "$CLUSTER_USER")" "$home/.ssh"
+# Install PUBFILE in USER's ~/.ssh/authorized_keys as '$KEY_OPTIONS <key>'.
+# Any other line with the same key (e.g. an older one without options) is
+# dropped; other keys are kept in place. Rewrites the file only on change.
+install_authorized_key() {
+  local user="$1" pubfile="$2" home group auth type blob comment
+  home=$(getent passwd "$user" | cut -d: -f6)
+  group=$(id -gn "$user")
+  read -r type blob comment <"$pubfile" || true
+  [[ -n "$type" && -n "$blob" ]] || die "$pubfile: not a public key"
+  install -d -m 0700 -o "$user" -g "$group" "$home/.ssh"
   auth="$home/.ssh/authorized_keys"
-  pub=$(cat "$SSH_KEY.pub")
-  if [[ ! -f "$auth" ]] || ! grep -qxF "$pub" "$auth"; then
-    printf '%s\n' "$pub" >>"$auth"
-  fi
-  chown "$CLUSTER_USER:$(id -gn "$CLUSTER_USER")" "$auth"
-  chmod 0600 "$auth"
-  # StrictModes: the home dir must not be group/world writable.
-  chmod go-w "$home"
+  [[ -f "$auth" ]] || : >"$auth"
+  write_file "$auth" 0600 "$user:$group" < <(
+    awk -v want="$KEY_OPTIONS $type $blob${comment:+ $comment}" -v blob="$blob" '
+      $0 == want { if (!seen) print; seen = 1; next }
+      { for (i = 1; i <= NF; i++) if ($i == blob) next; print }
+      END { if (!seen) print want }' "$auth"
+  )
+  [[ $CHANGED -eq 1 ]] && log "installed key $pubfile for $user in $auth"
+  return 0
+}
+
+# The service account: reads the queue of all users, never submits.
+setup_service_account() {
+  setup_account "$CLUSTER_USER"
+  make_key "$SSH_KEY" "hpcgate-sandbox"
+  install_authorized_key "$CLUSTER_USER" "$SSH_KEY.pub"
+}
+
+# The sandbox users: each its own account and key pair in $USER_KEYS_DIR.
+setup_sandbox_users() {
+  local u
+  install -d -m 0700 -o root -g root "$USER_KEYS_DIR"
+  for u in "${SANDBOX_USERS[@]}"; do
+    setup_account "$u"
+    make_key "$USER_KEYS_DIR/$u" "hpcgate-sandbox-$u"
+    install_authorized_key "$u" "$USER_KEYS_DIR/$u.pub"
+  done
 }
 
 setup_munge() {
@@ -415,7 +500,7 @@ write_slurm_conf() {
   fi
 
   # The completion record file: slurmctld (SlurmUser=slurm) appends to it and
-  # `sacct -c` opens it for append even to read, so the cluster user owns it.
+  # `sacct -c` opens it for append even to read, so the service account owns it.
   [[ -f "$JOBCOMP_FILE" ]] || : >"$JOBCOMP_FILE"
   chown "$CLUSTER_USER:slurm" "$JOBCOMP_FILE"
   chmod 0664 "$JOBCOMP_FILE"
@@ -486,7 +571,7 @@ start_slurm() {
 SSHD_CONFIG_CHANGED=0
 write_sshd_config() {
   local t
-  for t in ed25519 ecdsa rsa; do
+  for t in "${HOST_KEY_TYPES[@]}"; do
     if [[ ! -f "$STATE_DIR/ssh_host_${t}_key" ]]; then
       ssh-keygen -q -t "$t" -N '' -C "hpcgate-sandbox-host" -f "$STATE_DIR/ssh_host_${t}_key"
     fi
@@ -535,16 +620,52 @@ start_sshd() {
   start_daemon sshd /usr/sbin/sshd -f "$SSHD_CONFIG" -E "$SSHD_LOG"
 }
 
+# known_hosts for the sandbox sshd: one '[host]:port type key' line per host key.
+write_known_hosts() {
+  local t type blob rest host="$SSH_HOST" lines=()
+  [[ "$SSH_PORT" == 22 ]] || host="[$SSH_HOST]:$SSH_PORT"
+  for t in "${HOST_KEY_TYPES[@]}"; do
+    read -r type blob rest <"$STATE_DIR/ssh_host_${t}_key.pub" || true
+    [[ -n "$type" && -n "$blob" ]] || die "$STATE_DIR/ssh_host_${t}_key.pub: not a public key"
+    lines+=("$host $type $blob")
+  done
+  write_file "$KNOWN_HOSTS" 0644 root:root < <(printf '%s\n' "${lines[@]}")
+  [[ $CHANGED -eq 1 ]] && log "wrote $KNOWN_HOSTS"
+  return 0
+}
+
 write_env_file() {
   write_file "$ENV_FILE" 0644 root:root < <(print_env)
 }
 
+# SHA256 fingerprints of the sandbox sshd's host keys, comma-separated; keys
+# whose .pub file is missing or unreadable are left out (empty if none is there).
+host_key_fingerprints() {
+  local t fp fps=()
+  for t in "${HOST_KEY_TYPES[@]}"; do
+    fp=$(ssh-keygen -l -E sha256 -f "$STATE_DIR/ssh_host_${t}_key.pub" 2>/dev/null | awk '{ print $2 }') || fp=""
+    [[ -n "$fp" ]] && fps+=("$fp")
+  done
+  local IFS=,
+  printf '%s' "${fps[*]}"
+}
+
+# Works without root and before `up` (it only reads files `up` wrote).
 print_env() {
+  local users
+  users=$(
+    IFS=,
+    printf '%s' "${SANDBOX_USERS[*]}"
+  )
   cat <<EOF
 HPCGATE_SSH_HOST=$SSH_HOST
 HPCGATE_SSH_PORT=$SSH_PORT
 HPCGATE_SSH_USER=$CLUSTER_USER
 HPCGATE_SSH_KEY=$SSH_KEY
+HPCGATE_SSH_USER_KEYS=$USER_KEYS_DIR
+HPCGATE_SANDBOX_USERS=$users
+HPCGATE_SSH_HOST_KEYS=$(host_key_fingerprints)
+HPCGATE_SSH_KNOWN_HOSTS=$KNOWN_HOSTS
 HPCGATE_CLUSTER=$CLUSTER_NAME
 HPCGATE_SLURM_PARTITION=$PARTITION
 EOF
@@ -582,47 +703,21 @@ wait_node_ready() {
   done
 }
 
+# Usage: ssh_cmd USER KEY COMMAND... -- run COMMAND on the sandbox as USER,
+# verifying the sshd's host key against $KNOWN_HOSTS.
 ssh_cmd() {
-  ssh -i "$SSH_KEY" -p "$SSH_PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-    -o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=10 "$CLUSTER_USER@$SSH_HOST" "$@"
+  local user="$1" key="$2"
+  shift 2
+  ssh -i "$key" -p "$SSH_PORT" -o IdentitiesOnly=yes \
+    -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$KNOWN_HOSTS" -o GlobalKnownHostsFile=/dev/null \
+    -o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=10 "$user@$SSH_HOST" "$@"
 }
 
-# Over SSH as the cluster user: submit a job, wait until its completion record
-# says COMPLETED, check it ran as that user.
-self_test() {
-  local out rc=0
-  out=$(ssh_cmd "bash -s" 2>&1 <<EOF
-set -u
-id=\$(sbatch --parsable -J hpcgate-sandbox-check -o /dev/null --wrap 'test "\$(id -un)" = "$CLUSTER_USER"') || { echo "sbatch failed"; exit 2; }
-id=\${id%%;*}
-for _ in \$(seq 1 $((WAIT_SECONDS * 5))); do
-  rec=\$(sacct -c -n -P -j "\$id" -o JobID,State,ExitCode 2>&1 | head -n 1)
-  case "\$rec" in
-    *"|COMPLETED|"*) echo "job \$id: \$rec"; exit 0 ;;
-    *"|FAILED|"* | *"|CANCELLED"* | *"|NODE_FAIL|"* | *"|TIMEOUT|"*) echo "job \$id ended badly: \$rec"; exit 3 ;;
-  esac
-  sleep 0.2
-done
-q=\$(squeue -h -t all -j "\$id" -o '%T|%r' 2>&1)
-case "\$q" in
-  PENDING"|Resources" | PENDING"|Priority")
-    scancel "\$id"; echo "job \$id still pending after ${WAIT_SECONDS}s (\$q): the cluster is busy with other jobs"; exit 5 ;;
-esac
-echo "job \$id did not complete in ${WAIT_SECONDS}s; squeue: \$q; sacct -c: \$rec"
-exit 4
-EOF
-  ) || rc=$?
-  if [[ $rc -eq 0 ]]; then
-    log "self-test over ssh: $out"
-    return 0
-  fi
-  if [[ $rc -eq 5 ]]; then
-    # ssh, sbatch, squeue and sacct worked; all CPU slots are taken by other jobs.
-    warn "self-test over ssh: $out"
-    return 0
-  fi
+# The self-test's ssh went wrong: rc 255 is ssh itself (blame sshd), else the job.
+self_test_failed() {
+  local rc="$1" who="$2" out="$3"
   if [[ $rc -eq 255 ]]; then
-    fail_component sshd "$SSHD_LOG" "ssh $CLUSTER_USER@$SSH_HOST -p $SSH_PORT failed: $out"
+    fail_component sshd "$SSHD_LOG" "ssh $who@$SSH_HOST -p $SSH_PORT failed: $out"
   fi
   printf '[sandbox] ERROR: self-test job over ssh failed: %s\n' "$out" >&2
   show_log "$CTLD_LOG"
@@ -630,10 +725,65 @@ EOF
   exit 1
 }
 
+# Over SSH as the first sandbox user: submit a job that checks it runs as that
+# user; then over SSH as the service account: wait until squeue shows that
+# job, of that user, COMPLETED (squeue, not `sacct -c`: job ids are reused
+# after a controller restart, so the completion file may hold an older job of
+# the same id; MinJobAge keeps the job listed), and check that the service
+# account sees it among the user's jobs and can run `sacct -c`.
+self_test() {
+  local user="${SANDBOX_USERS[0]}" key="$USER_KEYS_DIR/${SANDBOX_USERS[0]}" id out rc=0
+  id=$(ssh_cmd "$user" "$key" "sbatch --parsable -J hpcgate-sandbox-check -o /dev/null --wrap 'test \"\$(id -un)\" = $user'" 2>&1) || rc=$?
+  [[ $rc -eq 0 ]] || self_test_failed "$rc" "$user" "sbatch as $user: $id"
+  id=${id%%;*}
+  [[ "$id" =~ ^[0-9]+$ ]] || self_test_failed 1 "$user" "sbatch as $user printed no job id: $id"
+
+  out=$(ssh_cmd "$CLUSTER_USER" "$SSH_KEY" "bash -s" 2>&1 <<EOF
+set -u
+id=$id
+for _ in \$(seq 1 $((WAIT_SECONDS * 5))); do
+  q=\$(squeue -h -t all -j "\$id" -o '%T|%u' 2>&1)
+  case "\$q" in
+    "COMPLETED|$user") break ;;
+    "FAILED|"* | "CANCELLED"* | "NODE_FAIL|"* | "TIMEOUT|"* | "OUT_OF_MEMORY|"* | "BOOT_FAIL|"* | "DEADLINE|"* | "PREEMPTED|"*)
+      echo "job \$id of $user ended badly: \$q"; exit 3 ;;
+    "COMPLETED|"*) echo "job \$id: COMPLETED, but squeue names another user: \$q"; exit 3 ;;
+  esac
+  sleep 0.2
+done
+if [ "\$q" != "COMPLETED|$user" ]; then
+  r=\$(squeue -h -t all -j "\$id" -o '%T|%r' 2>&1)
+  case "\$r" in
+    PENDING"|Resources" | PENDING"|Priority")
+      echo "job \$id of $user still pending after ${WAIT_SECONDS}s (\$r): the cluster is busy with other jobs"; exit 5 ;;
+  esac
+  echo "job \$id of $user did not complete in ${WAIT_SECONDS}s; squeue: \$q (\$r)"
+  exit 4
+fi
+squeue -h -t all -u $user -o %i 2>&1 | grep -qx "\$id" || { echo "job \$id: COMPLETED, but 'squeue -u $user' as \$(id -un) does not list it"; exit 6; }
+c=\$(sacct -c -n -P -j "\$id" -o JobID,State 2>&1) || { echo "job \$id: COMPLETED, but 'sacct -c' as \$(id -un) failed: \$c"; exit 6; }
+echo "job \$id of $user: COMPLETED (seen by \$(id -un) with squeue -u $user and sacct -c)"
+EOF
+  ) || rc=$?
+  if [[ $rc -eq 0 ]]; then
+    log "self-test over ssh: $out"
+    return 0
+  fi
+  if [[ $rc -eq 5 ]]; then
+    # ssh, sbatch and squeue worked; all CPU slots are taken by other jobs.
+    # Only the owner (not the read-only service account) may cancel the job.
+    ssh_cmd "$user" "$key" scancel "$id" >/dev/null 2>&1 || true
+    warn "self-test over ssh: $out"
+    return 0
+  fi
+  self_test_failed "$rc" "$CLUSTER_USER" "$out"
+}
+
 # ---------------------------------------------------------------- commands
 
 cmd_up() {
   need_root
+  check_users
   local t_all t_up
   t_all=$(now)
   install -d -m 0755 -o root -g root "$STATE_DIR"
@@ -641,12 +791,14 @@ cmd_up() {
   t_up=$(now)
   getent passwd slurm >/dev/null || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin slurm
   setup_host
-  setup_user
+  setup_service_account
+  setup_sandbox_users
   setup_munge
   start_munge
   write_slurm_conf
   start_slurm
   write_sshd_config
+  write_known_hosts
   start_sshd
   write_env_file
   wait_node_ready
@@ -657,10 +809,10 @@ cmd_up() {
   print_env | sed 's/^/  /'
 }
 
-# Live (non-zombie) processes of the cluster user.
+# Live (non-zombie) processes of a user.
 user_pids() {
   local pid
-  for pid in $(pgrep -u "$CLUSTER_USER" || true); do
+  for pid in $(pgrep -u "$1" || true); do
     alive "$pid" && printf '%s\n' "$pid"
   done
   return 0
@@ -668,29 +820,35 @@ user_pids() {
 
 cmd_down() {
   need_root
-  local i pids pid sig
-  if daemon_pid slurmctld >/dev/null && daemon_pid munged >/dev/null && getent passwd "$CLUSTER_USER" >/dev/null; then
+  check_users
+  local i pids pid sig u users=()
+  for u in "$CLUSTER_USER" "${SANDBOX_USERS[@]}"; do
+    getent passwd "$u" >/dev/null && users+=("$u")
+  done
+  if [[ ${#users[@]} -gt 0 ]] && daemon_pid slurmctld >/dev/null && daemon_pid munged >/dev/null; then
     # Stopping slurmd does not stop running jobs: cancel them first.
-    scancel -u "$CLUSTER_USER" >/dev/null 2>&1 || true
+    for u in "${users[@]}"; do
+      scancel -u "$u" >/dev/null 2>&1 || true
+    done
     for ((i = 0; i < 150; i++)); do
-      [[ -z "$(squeue -h -u "$CLUSTER_USER" -t R,CG,S,ST,CF -o %i 2>/dev/null || true)" ]] && break
+      [[ -z "$(IFS=,; squeue -h -u "${users[*]}" -t R,CG,S,ST,CF -o %i 2>/dev/null || true)" ]] && break
       sleep 0.1
     done
   fi
   stop_daemon sshd
-  if getent passwd "$CLUSTER_USER" >/dev/null; then
-    # Leftovers: orphans of jobs (linuxproc does not track them), ssh sessions.
+  # Leftovers: orphans of jobs (linuxproc does not track them), ssh sessions.
+  for u in "${users[@]}"; do
     for sig in TERM KILL; do
-      pids=$(user_pids)
+      pids=$(user_pids "$u")
       [[ -z "$pids" ]] && break
-      log "sending SIG$sig to leftover processes of $CLUSTER_USER: ${pids//$'\n'/ }"
+      log "sending SIG$sig to leftover processes of $u: ${pids//$'\n'/ }"
       for pid in $pids; do kill "-$sig" "$pid" 2>/dev/null || true; done
       for ((i = 0; i < 20; i++)); do
-        [[ -z "$(user_pids)" ]] && break
+        [[ -z "$(user_pids "$u")" ]] && break
         sleep 0.1
       done
     done
-  fi
+  done
   stop_daemon slurmd
   stop_daemon slurmctld
   stop_daemon munged

@@ -111,6 +111,8 @@ export const jobSchema = z.object({
   condition: jobConditionSchema.nullable(),
   lastMessage: z.string().nullable(),
   remoteJobId: z.string().nullable(),
+  /** The Unix account the job runs as on its system (null for jobs from before accounts). */
+  remoteUser: z.string().nullable().default(null),
   remoteState: z.string().nullable(),
   remoteReason: z.string().nullable(),
   exitCode: z.number().int().nullable(),

@@ -14,6 +14,7 @@ export function sampleJob(overrides: Partial<Job> = {}): Job {
     condition: null,
     lastMessage: null,
     remoteJobId: '42',
+    remoteUser: 'alice',
     remoteState: 'RUNNING',
     remoteReason: null,
     exitCode: null,

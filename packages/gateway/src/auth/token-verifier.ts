@@ -21,6 +21,13 @@ export interface Identity {
   username: string;
   /** Holds the configured admin claim value: may read and stop every user's job. */
   isAdmin: boolean;
+  /**
+   * `client` for a client-credentials token (a bot: its `sub` is its `client_id`, RFC 9068),
+   * `user` for a person. Bots get a Unix account only where the config names one for them.
+   */
+  kind: 'user' | 'client';
+  /** The verified token's claims (kept in memory only), for claim-based account mapping. */
+  claims: Readonly<Record<string, unknown>>;
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i;
@@ -221,7 +228,9 @@ export class TokenVerifier {
     const isAdmin =
       adminValue !== undefined &&
       (roles === adminValue || (Array.isArray(roles) && roles.includes(adminValue)));
-    return { username: owner, isAdmin };
+    const clientId = claims.client_id ?? claims.azp;
+    const kind = typeof clientId === 'string' && claims.sub === clientId ? 'client' : 'user';
+    return { username: owner, isAdmin, kind, claims };
   }
 }
 

@@ -1,5 +1,69 @@
 import { z } from 'zod';
 
+const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+
+/**
+ * How the gateway knows it reached the real login node: pinned `SHA256:` fingerprints (as
+ * `ssh-keygen -l -E sha256` prints them), or an OpenSSH known_hosts file. An unknown or changed
+ * key refuses the connection. `"insecure-accept-any"` accepts any key and logs a warning on every
+ * connection: for throwaway test clusters only.
+ */
+export const hostKeySchema = z.union([
+  z.object({
+    fingerprints: z
+      .array(
+        z.string().regex(FINGERPRINT, 'a SHA256 fingerprint: "SHA256:" and 43 base64 characters'),
+      )
+      .min(1),
+  }),
+  z.object({ knownHostsFile: z.string().min(1) }),
+  z.literal('insecure-accept-any'),
+]);
+export type HostKeyPolicy = z.infer<typeof hostKeySchema>;
+
+/**
+ * Which Unix account a caller's jobs run as on one system, tried in this order; the first rule
+ * that gives an account decides:
+ * 1. `table`: the caller's name (the token's owner claim) → account, exactly;
+ * 2. `patterns`: a regular expression over the caller's name, and the account with `$1`… (or
+ *    `$<name>`) filled in from its groups;
+ * 3. `claim`: the account named by this claim of the caller's token (e.g. `hpc_username`);
+ * 4. `sameName`: the caller's name itself.
+ * Rules 2–4 apply to people only: a client-credentials caller (a bot; its token's `sub` is its
+ * `client_id`) must be named in `table`. An account in `deny` (root always) is never used. No
+ * rule gives an account: 403 NO_CLUSTER_ACCOUNT; there is never a fallback to a shared account.
+ */
+export const accountMappingSchema = z
+  .object({
+    table: z
+      .record(z.string().min(1), z.string().regex(POSIX_USER, 'a POSIX user name'))
+      .default({}),
+    patterns: z
+      .array(
+        z.object({
+          match: z.string().min(1).refine(isRegExp, 'a valid regular expression'),
+          account: z.string().min(1),
+        }),
+      )
+      .max(100)
+      .default([]),
+    claim: z.string().min(1).optional(),
+    sameName: z.boolean().default(true),
+    deny: z.array(z.string().min(1)).default([]),
+  })
+  .prefault({});
+export type AccountMapping = z.infer<typeof accountMappingSchema>;
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** One Slurm cluster the gateway reaches over SSH. */
 export const executionSystemSchema = z.object({
   id: z
@@ -7,14 +71,30 @@ export const executionSystemSchema = z.object({
     .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/, 'letters, digits, ".", "_" and "-" only'),
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535).default(22),
-  user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a POSIX user name'),
+  hostKey: hostKeySchema,
+  /**
+   * The gateway's own account on the system: it reads the queue for every user's jobs (squeue,
+   * scontrol, sacct) and never submits or signals a job.
+   */
+  user: z.string().regex(POSIX_USER, 'a POSIX user name'),
   privateKeyPath: z.string().min(1),
+  /**
+   * The users' keys: `<userKeysDir>/<account>` is the private key the gateway uses to act as that
+   * Unix account (mode 0600; its public half is in the account's authorized_keys). An account
+   * without a key here has no access through the gateway (403 NO_CLUSTER_ACCOUNT).
+   */
+  userKeysDir: z.string().min(1),
+  accounts: accountMappingSchema,
+  /** SSH connections open at once to this system, all accounts together (the service one too). */
+  maxConnections: z.number().int().min(2).max(1_000).default(32),
+  /** A user's connection unused this long is closed. */
+  idleConnectionMs: z.number().int().min(1_000).default(60_000),
   /** Partitions users may choose; empty means any (Slurm decides). */
   partitions: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/)).default([]),
   /** Poll cadence: fast while something just changed, idle otherwise. */
   pollFastMs: z.number().int().min(50).default(500),
   pollIdleMs: z.number().int().min(100).default(5_000),
-  /** Channels open at once on the one SSH connection (sshd's MaxSessions caps it). */
+  /** Channels open at once on one SSH connection (sshd's MaxSessions caps it). */
   maxChannels: z.number().int().min(1).max(64).default(6),
   commandTimeoutMs: z.number().int().min(100).default(20_000),
   maxOutputBytes: z

@@ -9,6 +9,7 @@ import {
   UnknownSystemError,
 } from '../domain/errors.js';
 import { InvalidTransitionError } from '../domain/transitions.js';
+import { NoClusterAccountError } from '../jobs/cluster-accounts.js';
 import { RateLimitedError } from '../plugins/rate-limit.js';
 import {
   SchedulerCommandError,
@@ -85,6 +86,14 @@ function mapDomainError(err: Error): Mapped | undefined {
       code: 'JOB_NOT_CANCELLABLE',
       message: err.message,
       details: { jobId: err.jobId, status: err.status },
+    };
+  }
+  if (err instanceof NoClusterAccountError) {
+    return {
+      status: 403,
+      code: 'NO_CLUSTER_ACCOUNT',
+      message: err.message,
+      details: { execSystemId: err.systemId },
     };
   }
   if (err instanceof UnknownSystemError) {

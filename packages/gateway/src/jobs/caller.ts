@@ -1,9 +1,10 @@
+import type { Identity } from '../auth/token-verifier.js';
+
 /**
  * Who is asking. Only the owner sees a job; anyone else gets "not found", except admins, who may
- * read and stop every job (as themselves: history names the admin as the actor). Listing and bulk
- * stops stay the caller's own jobs, admins included.
+ * read and stop every job (as themselves: history names the admin as the actor; on the cluster
+ * the job's own Unix account sends the stop). Listing and bulk stops stay the caller's own jobs,
+ * admins included.
  */
-export interface Caller {
-  username: string;
-  isAdmin: boolean;
-}
+export type Caller = Pick<Identity, 'username' | 'isAdmin'> &
+  Partial<Pick<Identity, 'kind' | 'claims'>>;

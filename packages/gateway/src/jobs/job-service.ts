@@ -12,6 +12,7 @@ import { JobNotFoundError, UnknownSystemError } from '../domain/errors.js';
 import { SchedulerUnavailableError } from '../scheduler/errors.js';
 import type { JobChange, JobPage, JobRecord, JobStore } from '../store/job-store.js';
 import type { Caller } from './caller.js';
+import { clusterAccount, jobAccount } from './cluster-accounts.js';
 import type { ExecutionSystem } from './execution-system.js';
 import { JobEvents } from './job-events.js';
 import { JobWriter } from './job-writer.js';
@@ -64,6 +65,7 @@ export class JobService implements MonitorHost {
             settleMs: system.config.commandTimeoutMs + 5_000,
           },
           log,
+          (job) => jobAccount(job, system),
         ),
       );
     }
@@ -89,6 +91,8 @@ export class JobService implements MonitorHost {
     if (this.submitter.isClosed) {
       throw new SchedulerUnavailableError(params.execSystemId, 'the gateway is shutting down');
     }
+    // Before anything is stored: a caller without an account on the system leaves no trace there.
+    const remoteUser = await clusterAccount(system, caller);
     const now = new Date().toISOString();
     const job: JobRecord = {
       id: randomUUID(),
@@ -99,6 +103,7 @@ export class JobService implements MonitorHost {
       condition: null,
       lastMessage: 'accepted; handing the job to Slurm',
       remoteJobId: null,
+      remoteUser,
       remoteState: null,
       remoteReason: null,
       remoteDone: false,
@@ -127,7 +132,7 @@ export class JobService implements MonitorHost {
     await this.store.create(job, {
       event: 'JOB_CREATED',
       actor: caller.username,
-      description: `job accepted for ${params.execSystemId}`,
+      description: `job accepted for ${params.execSystemId}, to run as ${remoteUser}`,
     });
     this.submitter.start(job);
     return job;

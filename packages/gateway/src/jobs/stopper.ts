@@ -8,6 +8,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { JobNotCancellableError } from '../domain/errors.js';
 import type { JobRecord, JobStore } from '../store/job-store.js';
 import type { Caller } from './caller.js';
+import { clusterAccount, jobAccount } from './cluster-accounts.js';
 import type { ExecutionSystem } from './execution-system.js';
 import type { JobEvents } from './job-events.js';
 import type { JobWriter } from './job-writer.js';
@@ -56,6 +57,8 @@ export class Stopper {
     const jobId = owned.id;
     let job = owned;
     if (isTerminal(job.status)) throw new JobNotCancellableError(job.id, job.status);
+    // The owner must still have an account there (an admin acts through the job's own account).
+    if (!caller.isAdmin) await clusterAccount(this.systems.get(job.execSystemId)!, caller);
     if ((mode === 'interrupt' || mode === 'force-stop') && job.status === 'PENDING') {
       // Our PENDING may be a poll old: ask Slurm before turning these into a plain cancel.
       await this.monitorOf(job.execSystemId).refresh();
@@ -226,7 +229,11 @@ export class Stopper {
     this.signalling.add(jobId);
     let sentAt: string;
     try {
-      ({ sentAt } = await system.scheduler.signal([job.remoteJobId!], mode));
+      ({ sentAt } = await system.scheduler.signal(
+        [job.remoteJobId!],
+        mode,
+        jobAccount(job, system),
+      ));
     } catch (err) {
       const message = (err as Error).message;
       const latest = (await this.store.get(jobId))!;

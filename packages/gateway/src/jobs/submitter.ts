@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { SchedulerCommandError } from '../scheduler/errors.js';
 import type { BatchJobSpec } from '../scheduler/scheduler.js';
 import type { JobRecord, JobStore } from '../store/job-store.js';
+import { jobAccount } from './cluster-accounts.js';
 import type { ExecutionSystem } from './execution-system.js';
 import type { JobWriter } from './job-writer.js';
 
@@ -81,7 +82,7 @@ export class Submitter {
     }
     let remoteJobId: string;
     try {
-      remoteJobId = await system.scheduler.submit(toSpec(fresh));
+      remoteJobId = await system.scheduler.submit(toSpec(fresh), jobAccount(fresh, system));
       this.attempts.delete(job.id);
     } catch (err) {
       const message = (err as Error).message;

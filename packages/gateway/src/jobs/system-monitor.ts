@@ -59,6 +59,8 @@ export class SystemMonitor {
     private readonly host: MonitorHost,
     private readonly timings: MonitorTimings,
     private readonly log: FastifyBaseLogger,
+    /** The Unix account a job runs as: its own commands (a re-sent cancel) are sent as it. */
+    private readonly accountOf: (job: JobRecord) => string,
   ) {}
 
   start(): void {
@@ -130,7 +132,7 @@ export class SystemMonitor {
       watched = await this.store.watched(this.scheduler.systemId);
       if (watched.length === 0) return;
       const ids = watched.flatMap((j) => (j.remoteJobId ? [j.remoteJobId] : []));
-      result = await this.scheduler.poll(ids);
+      result = await this.scheduler.poll(ids, [...new Set(watched.map(this.accountOf))]);
       await this.apply(watched, result);
     } catch (err) {
       error = (err as Error).message;
@@ -150,7 +152,8 @@ export class SystemMonitor {
 
   private async apply(watched: JobRecord[], result: PollResult): Promise<void> {
     const now = new Date();
-    const stillRunningAfterTerminate: string[] = [];
+    /** Per account: Slurm ids of terminated jobs that Slurm still runs. */
+    const stillRunningAfterTerminate = new Map<string, string[]>();
     for (const job of watched) {
       if (!job.remoteJobId) {
         if (!this.host.isSubmitting(job.id)) await this.reconcileUnrecorded(job, result);
@@ -158,6 +161,14 @@ export class SystemMonitor {
       }
       const remote = result.byId.get(job.remoteJobId);
       if (!remote) continue; // not listed yet, or purged without a record: ask again next cycle
+      // Another account's job under this id is not this job, whatever it says.
+      if (remote.remoteUser !== null && remote.remoteUser !== this.accountOf(job)) {
+        this.log.warn(
+          { jobId: job.id, remoteJobId: job.remoteJobId, remoteUser: remote.remoteUser },
+          'Slurm lists this job id under another account: ignored',
+        );
+        continue;
+      }
       // A stop on its way decides how this end is recorded; the stop refreshes right after.
       if (remote.phase === 'ended' && this.host.isSignalling(job.id)) continue;
       const change = changeFromRemote(job, remote, now);
@@ -171,7 +182,11 @@ export class SystemMonitor {
         continue;
       }
       if (updated.status === 'CANCELLED' && !updated.remoteDone && remote.phase !== 'ended') {
-        stillRunningAfterTerminate.push(job.remoteJobId);
+        const account = this.accountOf(job);
+        stillRunningAfterTerminate.set(account, [
+          ...(stillRunningAfterTerminate.get(account) ?? []),
+          job.remoteJobId,
+        ]);
       }
       const stop = updated.stopRequest;
       if (
@@ -183,9 +198,9 @@ export class SystemMonitor {
       }
     }
     // terminate: the job is CANCELLED for the user already; keep cancelling until Slurm agrees.
-    if (stillRunningAfterTerminate.length > 0) {
+    for (const [account, remoteJobIds] of stillRunningAfterTerminate) {
       result.commands++;
-      await this.scheduler.signal(stillRunningAfterTerminate, 'cancel');
+      await this.scheduler.signal(remoteJobIds, 'cancel', account);
       this.trigger();
     }
   }
@@ -198,7 +213,7 @@ export class SystemMonitor {
    */
   private async reconcileUnrecorded(job: JobRecord, result: PollResult): Promise<void> {
     const remote = result.byTag.get(job.id);
-    if (remote) {
+    if (remote && (remote.remoteUser === null || remote.remoteUser === this.accountOf(job))) {
       this.log.info(
         { jobId: job.id, remoteJobId: remote.remoteJobId },
         'found unrecorded remote job',

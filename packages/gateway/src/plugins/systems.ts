@@ -25,7 +25,10 @@ export default fp(
     const systems = new Map<string, ExecutionSystem>(
       opts.config.systems.map((config) => [
         config.id,
-        { config, scheduler: new SlurmScheduler(config) },
+        {
+          config,
+          scheduler: new SlurmScheduler(config, (message) => fastify.log.warn(message)),
+        },
       ]),
     );
     fastify.decorate('systems', systems);

@@ -46,6 +46,8 @@ export interface RemoteJob {
   ended: string | null;
   /** The hpcgate id the job carries, where the listing shows it. */
   gatewayJobId: string | null;
+  /** The Unix account the job runs as, where the listing shows it. */
+  remoteUser: string | null;
 }
 
 export interface PollResult {
@@ -60,21 +62,37 @@ export interface PollResult {
 /** The ways to stop a job that the scheduler itself carries out (`terminate` is the gateway's). */
 export type SignalMode = 'cancel' | 'interrupt' | 'force-stop';
 
+/**
+ * Every job is submitted and signalled as its own Unix account on the system (`account`), never
+ * as a shared one; only reading the queue uses the gateway's own service account.
+ */
 export interface Scheduler {
   readonly systemId: string;
-  /** Hands the job to the scheduler and resolves to its remote id. */
-  submit(spec: BatchJobSpec): Promise<string>;
+  /** Whether the gateway can act as this Unix account on the system (it holds its credential). */
+  hasAccount(account: string): Promise<boolean>;
+  /** Hands the job to the scheduler as `account` and resolves to its remote id. */
+  submit(spec: BatchJobSpec, account: string): Promise<string>;
   /**
-   * Sends the stop; resolves once the scheduler accepted it (not once the job ended), with the
-   * time it was sent by the cluster's clock, which the scheduler's end times are measured by.
+   * Sends the stop as `account`; resolves once the scheduler accepted it (not once the job
+   * ended), with the time it was sent by the cluster's clock, which the scheduler's end times are
+   * measured by.
    */
-  signal(remoteJobIds: readonly string[], mode: SignalMode): Promise<{ sentAt: string }>;
+  signal(
+    remoteJobIds: readonly string[],
+    mode: SignalMode,
+    account: string,
+  ): Promise<{ sentAt: string }>;
   /** Refuses what the scheduler would run differently from what the gateway tracks. */
   check(spec: BatchJobSpec, allowedPartitions: readonly string[]): void;
-  /** The state of many jobs at once, in a constant number of remote commands. */
-  poll(remoteJobIds: readonly string[]): Promise<PollResult>;
+  /**
+   * The state of many jobs of the given accounts at once, in a constant number of remote
+   * commands whatever the number of jobs and accounts.
+   */
+  poll(remoteJobIds: readonly string[], accounts: readonly string[]): Promise<PollResult>;
   /** One cheap round trip to the system; resolves to its latency in milliseconds. */
   ping(): Promise<number>;
+  /** SSH connections open now, and the bound. */
+  connections(): { open: number; max: number };
   /** Remote commands sent since start, counted where they are sent. */
   readonly commandsSent: number;
   close(): void;

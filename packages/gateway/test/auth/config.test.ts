@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 
-const system = { id: 'c', host: 'login.example.org', user: 'svc', privateKeyPath: '/k' };
+const system = {
+  id: 'c',
+  host: 'login.example.org',
+  hostKey: 'insecure-accept-any',
+  user: 'svc',
+  privateKeyPath: '/k',
+  userKeysDir: '/keys',
+};
 const parse = (auth: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   parseConfig({ auth, systems: [system], ...extra });
 const keycloak = {

@@ -8,8 +8,10 @@ const auth = { issuer: 'https://issuer.example', audience: 'hpcgate', jwksFile: 
 const system = {
   id: 'cluster-a',
   host: 'login.example.org',
-  user: 'hpcuser',
+  hostKey: { fingerprints: ['SHA256:yjn/kldO2vz8mFY89rLcHi4eoByvuAdkBY8iniqBovY'] },
+  user: 'hpcgate',
   privateKeyPath: '/keys/id_ed25519',
+  userKeysDir: '/keys/users',
 };
 
 describe('parseConfig', () => {
@@ -27,6 +29,35 @@ describe('parseConfig', () => {
 
   it('rejects a config without execution systems', () => {
     expect(() => parseConfig({ auth, systems: [] })).toThrowError(ConfigError);
+  });
+
+  it('requires a host key for every system, and checks pinned fingerprints', () => {
+    const { hostKey: _, ...unpinned } = system;
+    expect(() => parseConfig({ auth, systems: [unpinned] })).toThrowError(/hostKey/);
+    expect(() =>
+      parseConfig({ auth, systems: [{ ...system, hostKey: { fingerprints: ['MD5:aa:bb'] } }] }),
+    ).toThrowError(/hostKey/);
+    expect(
+      parseConfig({ auth, systems: [{ ...system, hostKey: { knownHostsFile: '/etc/ssh/known' } }] })
+        .systems[0]!.hostKey,
+    ).toEqual({ knownHostsFile: '/etc/ssh/known' });
+  });
+
+  it('maps callers to their own account by default, and refuses a bad account in the table', () => {
+    expect(parseConfig({ auth, systems: [system] }).systems[0]!.accounts).toMatchObject({
+      sameName: true,
+      table: {},
+      patterns: [],
+    });
+    expect(() =>
+      parseConfig({ auth, systems: [{ ...system, accounts: { table: { bob: 'Bob Smith' } } }] }),
+    ).toThrowError(/accounts/);
+    expect(() =>
+      parseConfig({
+        auth,
+        systems: [{ ...system, accounts: { patterns: [{ match: '(', account: 'x' }] } }],
+      }),
+    ).toThrowError(/regular expression/);
   });
 
   it('rejects two systems with the same id', () => {

@@ -2,16 +2,21 @@ import type { Job, JobStatus } from '@hpcgate/contract';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { ExecutionSystemConfig } from '../../src/config/schema.js';
-import { SshConnection } from '../../src/scheduler/slurm/ssh-connection.js';
-import { sandboxSystem, testConfig } from './sandbox-config.js';
+import type { SshConnection } from '../../src/scheduler/slurm/ssh-connection.js';
+import { clusterAs, clusterService, sandboxSystem, testConfig } from './sandbox-config.js';
 import { createTestIssuer, type TestIssuer } from './tokens.js';
 
 export interface Harness {
   app: FastifyInstance;
   issuer: TestIssuer;
   system: ExecutionSystemConfig;
-  /** A separate SSH connection for looking at the cluster behind the gateway's back. */
+  /**
+   * A separate SSH connection for looking at the cluster behind the gateway's back, as the
+   * gateway's service account (it sees every user's jobs, and acts on none).
+   */
   cluster: SshConnection;
+  /** A connection as one of the sandbox's Unix accounts (opened once, closed with the harness). */
+  as(account: string): SshConnection;
   call(
     user: string,
     method: InjectOptions['method'],
@@ -38,7 +43,13 @@ export async function startHarness(
   const issuer = await createTestIssuer();
   const system = sandboxSystem(overrides);
   const app = await buildApp(testConfig([system], issuer.jwksFile));
-  const cluster = new SshConnection(system);
+  const cluster = clusterService(system);
+  const accounts = new Map<string, SshConnection>();
+  const as = (account: string): SshConnection => {
+    const open = accounts.get(account) ?? clusterAs(system, account);
+    accounts.set(account, open);
+    return open;
+  };
   const submitted: string[] = [];
   const call: Harness['call'] = async (user, method, url, body) => {
     const res = await app.inject({
@@ -54,6 +65,7 @@ export async function startHarness(
     issuer,
     system,
     cluster,
+    as,
     call,
     async submit(user, body) {
       const res = await call(user, 'POST', '/v3/jobs/submit', {
@@ -62,6 +74,7 @@ export async function startHarness(
       });
       if (res.status !== 201)
         throw new Error(`submit answered ${res.status}: ${JSON.stringify(res.body)}`);
+      submitted.push(res.body.id);
       return res.body as Job;
     },
     async waitFor(user, jobId, done, timeoutMs = 30_000) {
@@ -82,13 +95,20 @@ export async function startHarness(
     },
     async close() {
       // A failed test must not leave its jobs running on the shared cluster.
-      const leftovers: string[] = [];
+      // Each job is cancelled as its own account: no other may.
+      const leftovers = new Map<string, string[]>();
       for (const id of submitted) {
         const job = await app.store.get(id);
-        if (job?.remoteJobId && !job.remoteDone) leftovers.push(job.remoteJobId);
+        if (job?.remoteJobId && job.remoteUser && !job.remoteDone) {
+          leftovers.set(job.remoteUser, [
+            ...(leftovers.get(job.remoteUser) ?? []),
+            job.remoteJobId,
+          ]);
+        }
       }
-      if (leftovers.length > 0) await cluster.exec(`scancel ${leftovers.join(' ')}`);
+      for (const [account, ids] of leftovers) await as(account).exec(`scancel ${ids.join(' ')}`);
       cluster.close();
+      for (const c of accounts.values()) c.close();
       await app.close();
     },
   };

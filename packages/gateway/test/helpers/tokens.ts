@@ -11,7 +11,13 @@ export interface TestIssuer {
   /** A valid access token for `sub`, with optional claim overrides. */
   token(
     sub: string,
-    overrides?: { exp?: number; iss?: string; aud?: string; nbf?: number },
+    overrides?: {
+      exp?: number;
+      iss?: string;
+      aud?: string;
+      nbf?: number;
+      claims?: Record<string, unknown>;
+    },
   ): Promise<string>;
 }
 
@@ -26,7 +32,7 @@ export async function createTestIssuer(): Promise<TestIssuer> {
     jwksFile,
     token: async (sub, o = {}) => {
       const now = Math.floor(Date.now() / 1000);
-      const jwt = new SignJWT({})
+      const jwt = new SignJWT({ ...o.claims })
         .setProtectedHeader({ alg: 'ES256', kid: 'test-key' })
         .setSubject(sub)
         .setIssuer(o.iss ?? TEST_ISSUER)

@@ -18,7 +18,7 @@ async function running(name: string, script = sleeper) {
 
 /** Slurm jobs carrying this hpcgate id that are still queued or running. */
 async function activeInSlurm(jobId: string): Promise<string[]> {
-  const r = await h.cluster.exec("squeue -h --me -t PENDING,RUNNING,COMPLETING -o '%i|%k'");
+  const r = await h.as('carol').exec("squeue -h --me -t PENDING,RUNNING,COMPLETING -o '%i|%k'");
   return r.stdout
     .split('\n')
     .filter((l) => l.endsWith(`|hpcgate:${jobId}`))

@@ -84,7 +84,7 @@ describe('submit → PENDING/RUNNING → an end, as Slurm reports it', () => {
       (j) => j.status === 'PENDING' && j.remoteReason !== null,
     );
     expect(job.remoteReason).toBe('JobHeldUser');
-    await h.cluster.exec(`scancel ${job.remoteJobId}`);
+    await h.as('alice').exec(`scancel ${job.remoteJobId}`);
     const ended = await h.waitFor('alice', job.id, terminal);
     // Cancelled behind the gateway's back: Slurm's cancel, not the user's.
     expect(ended).toMatchObject({ status: 'CANCELLED', condition: 'SCHEDULER_CANCELLED' });

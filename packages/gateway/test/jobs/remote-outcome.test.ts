@@ -26,6 +26,7 @@ const remote = (over: Partial<RemoteJob> = {}): RemoteJob => ({
   started: '2026-01-01T00:00:01.000Z',
   ended: '2026-01-01T00:00:10.000Z',
   gatewayJobId: 'j',
+  remoteUser: 'alice',
   ...over,
 });
 const now = new Date('2026-01-01T00:01:00.000Z');

@@ -6,16 +6,17 @@ import { sampleJob } from '@hpcgate/contract/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { SshConnection } from '../../src/scheduler/slurm/ssh-connection.js';
 import type { JobRecord } from '../../src/store/job-store.js';
 import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store.js';
-import { sandboxSystem, testConfig } from '../helpers/sandbox-config.js';
+import { clusterAs, sandboxSystem, TEST_ACCOUNTS, testConfig } from '../helpers/sandbox-config.js';
 import { createTestIssuer } from '../helpers/tokens.js';
 
 // A gateway that stopped while handing jobs to Slurm: on restart it finds the one Slurm already
 // has by its tag, submits the one Slurm never got, and submits neither twice.
 const system = sandboxSystem({ commandTimeoutMs: 1_000 });
-const cluster = new SshConnection(system);
+// rita's jobs run as her Unix account; this connection acts as it, behind the gateway's back.
+const account = TEST_ACCOUNTS.rita!;
+const cluster = clusterAs(system, account);
 const sqlitePath = join(mkdtempSync(join(tmpdir(), 'hpcgate-restart-')), 'gateway.db');
 let app: FastifyInstance | undefined;
 
@@ -34,6 +35,7 @@ function leftBehind(name: string): JobRecord {
       id: randomUUID(),
       name,
       owner: 'rita',
+      remoteUser: account,
       execSystemId: system.id,
       status: 'PROCESSING_INPUTS',
       remoteJobId: null,

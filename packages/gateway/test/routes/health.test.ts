@@ -43,6 +43,9 @@ describe('health with one system that cannot be reached', () => {
     expect(systems.sandbox.reachable).toBe(true);
     expect(systems.down).toMatchObject({ reachable: false, latencyMs: null });
     expect(systems.down.error).toMatch(/ECONNREFUSED|cannot connect/);
+    // Unauthenticated: it names the system, never the account, host or port behind it.
+    expect(res.body).not.toContain(`${sandboxSystem().user}@`);
+    expect(res.body).not.toContain(sandboxSystem().host);
   });
 
   it('/readyz answers 503 not_ready', async () => {
@@ -57,5 +60,53 @@ describe('health with one system that cannot be reached', () => {
     expect(res.json()).toEqual({
       error: { code: 'ROUTE_NOT_FOUND', message: 'no route GET /nope' },
     });
+  });
+});
+
+describe('host keys are verified', () => {
+  it('a wrong pinned key: unreachable, the error names the system and the key seen, no command sent', async () => {
+    const wrong = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+    const system = sandboxSystem({ id: 'impostor', hostKey: { fingerprints: [wrong] } });
+    const issuer = await createTestIssuer();
+    const app = await buildApp(testConfig([system], issuer.jwksFile));
+    try {
+      const { systems } = (await app.inject({ method: 'GET', url: '/healthz' })).json();
+      expect(systems.impostor.reachable).toBe(false);
+      expect(systems.impostor.error).toMatch(/cannot connect to impostor: host key not trusted/);
+      const offered = /offered (\S+) (SHA256:\S+),/.exec(systems.impostor.error);
+      expect(offered).not.toBeNull();
+      // The key it saw is one of the sandbox's real host keys (as its env lists them).
+      expect(process.env.HPCGATE_SSH_HOST_KEYS!.split(',')).toContain(offered![2]);
+      // A submission to it never gets as far as a command: the script and env stay here.
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v3/jobs/submit',
+        headers: { authorization: `Bearer ${await issuer.token('alice')}` },
+        payload: { name: 'never', execSystemId: 'impostor', command: 'true', env: { K: 'v' } },
+      });
+      expect(res.statusCode).toBe(201);
+      await expect
+        .poll(async () => (await app.store.get(res.json().id))?.lastMessage, { timeout: 10_000 })
+        .toMatch(/host key not trusted/);
+      expect(app.systems.get('impostor')!.scheduler.commandsSent).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('the right key, pinned or from a known_hosts file, connects', async () => {
+    const pinned = sandboxSystem({ id: 'pinned' });
+    const known = sandboxSystem({
+      id: 'known',
+      hostKey: { knownHostsFile: process.env.HPCGATE_SSH_KNOWN_HOSTS! },
+    });
+    const app = await buildApp(testConfig([pinned, known], (await createTestIssuer()).jwksFile));
+    try {
+      const { systems } = (await app.inject({ method: 'GET', url: '/healthz' })).json();
+      expect(systems.pinned).toMatchObject({ reachable: true, error: null });
+      expect(systems.known).toMatchObject({ reachable: true, error: null });
+    } finally {
+      await app.close();
+    }
   });
 });

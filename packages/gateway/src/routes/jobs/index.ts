@@ -18,6 +18,7 @@ const jobIdParams = z.object({ jobId: z.uuid({ error: 'jobId must be a UUID' }) 
 const errors = {
   400: errorBodySchema,
   401: errorBodySchema,
+  403: errorBodySchema,
   404: errorBodySchema,
   500: errorBodySchema,
 } as const;

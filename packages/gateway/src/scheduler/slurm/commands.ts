@@ -23,9 +23,28 @@ export function sbatchCommand(spec: BatchJobSpec): string {
   return commandLine(words);
 }
 
-/** Every job of the SSH user that the controller still holds, finished ones included. */
-export function squeueCommand(): string {
-  return `${TIME} ${commandLine(['squeue', '--noheader', '--states=all', '--me', `--Format=${SQUEUE_FIELDS}`])}`;
+/** Above this many accounts, one unfiltered listing is shorter than the list of names. */
+export const MAX_USERS_FILTER = 100;
+
+/**
+ * Every job of these Unix accounts that the controller still holds, finished ones included, in
+ * one listing; all users' jobs when there are many accounts (or none given).
+ */
+export function squeueCommand(accounts: readonly string[] = []): string {
+  const words = ['squeue', '--noheader', '--states=all', `--Format=${SQUEUE_FIELDS}`];
+  const users = [...new Set(accounts)].sort();
+  if (users.length > 0 && users.length <= MAX_USERS_FILTER) {
+    words.push(`--users=${users.map(assertAccount).join(',')}`);
+  }
+  return `${TIME} ${commandLine(words)}`;
+}
+
+/** Unix account names as the gateway accepts them: nothing a shell or squeue would read twice. */
+export function assertAccount(account: string): string {
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(account)) {
+    throw new Error(`not a Unix account name: ${JSON.stringify(account)}`);
+  }
+  return account;
 }
 
 export type FinishedJobSource = 'sacct' | 'jobcomp';

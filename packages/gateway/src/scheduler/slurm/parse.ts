@@ -84,7 +84,8 @@ export function parseTag(comment: string): string | null {
   return comment.startsWith(TAG_PREFIX) ? comment.slice(TAG_PREFIX.length) : null;
 }
 
-export const SQUEUE_FIELDS = 'JobID:|,State:|,Reason:|,exit_code:|,StartTime:|,EndTime:|,Comment:|';
+export const SQUEUE_FIELDS =
+  'JobID:|,State:|,Reason:|,exit_code:|,StartTime:|,EndTime:|,UserName:|,Comment:|';
 
 /**
  * Parses `squeue -h -t all -O <SQUEUE_FIELDS>`: one line per job, each field followed by `|`.
@@ -95,8 +96,9 @@ export function parseSqueue(output: string): RemoteJob[] {
   for (const line of output.split('\n')) {
     if (!line.trim()) continue;
     const fields = line.replace(/\|$/, '').split('|');
-    if (fields.length < 7) continue;
-    const [id, state, reason, exit, start, end] = fields as [
+    if (fields.length < 8) continue;
+    const [id, state, reason, exit, start, end, user] = fields as [
+      string,
       string,
       string,
       string,
@@ -104,7 +106,7 @@ export function parseSqueue(output: string): RemoteJob[] {
       string,
       string,
     ];
-    const comment = fields.slice(6).join('|');
+    const comment = fields.slice(7).join('|');
     if (!/^\d+/.test(id)) continue;
     const { phase, outcome } = classifyState(state);
     jobs.push({
@@ -117,6 +119,7 @@ export function parseSqueue(output: string): RemoteJob[] {
       started: parseSlurmTime(start),
       ended: phase === 'ended' ? parseSlurmTime(end) : null,
       gatewayJobId: parseTag(comment),
+      remoteUser: user.trim() || null,
     });
   }
   return jobs;
@@ -147,6 +150,7 @@ export function parseSacct(output: string): RemoteJob[] {
       started: parseSlurmTime(start),
       ended: parseSlurmTime(end),
       gatewayJobId: null,
+      remoteUser: null,
     });
   }
   return [...byId.values()];

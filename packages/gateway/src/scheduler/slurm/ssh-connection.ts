@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { Client, type ClientChannel } from 'ssh2';
 import type { ExecutionSystemConfig } from '../../config/schema.js';
 import {
@@ -6,6 +6,7 @@ import {
   SchedulerTimeoutError,
   SchedulerUnavailableError,
 } from '../errors.js';
+import { type HostKeyVerdict, hostKeyCheck, type OfferedHostKey } from './host-keys.js';
 
 export interface ExecOptions {
   stdin?: string;
@@ -18,26 +19,40 @@ export interface ExecResult {
   stderr: string;
 }
 
-type SshSettings = Pick<
+/** Where and how to reach a system: the same for every account on it. */
+export type SshSettings = Pick<
   ExecutionSystemConfig,
   | 'id'
   | 'host'
   | 'port'
-  | 'user'
-  | 'privateKeyPath'
+  | 'hostKey'
   | 'maxChannels'
   | 'commandTimeoutMs'
   | 'maxOutputBytes'
   | 'connectTimeoutMs'
 >;
 
+/** The Unix account a connection logs in as, and the private key that proves it. */
+export interface SshLogin {
+  username: string;
+  privateKeyPath: string;
+}
+
+export interface SshConnectionHooks {
+  /** Told each time the last command under way ends: the pool may close an idle connection. */
+  onIdle?: () => void;
+  /** Warnings about the connection (a host key accepted without a check). */
+  warn?: (message: string) => void;
+}
+
 const BACKOFF_MIN_MS = 200;
 const BACKOFF_MAX_MS = 10_000;
 
 /**
- * One long-lived SSH connection to an execution system, with commands multiplexed as exec
- * channels. Connects lazily, reconnects with backoff after a drop, bounds the channels open at
- * once, and puts a timeout and an output cap on every command.
+ * One long-lived SSH connection to an execution system as one Unix account, with commands
+ * multiplexed as exec channels. Connects lazily, verifies the host key, reconnects with backoff
+ * after a drop, bounds the channels open at once, and puts a timeout and an output cap on every
+ * command.
  */
 export class SshConnection {
   private client: Client | null = null;
@@ -47,10 +62,29 @@ export class SshConnection {
   private active = 0;
   private readonly waiters: Array<() => void> = [];
   private closed = false;
+  private readonly checkHostKey: (blob: Buffer) => HostKeyVerdict;
   /** Counts commands sent, so tests and benchmarks can see how many a poll cycle costs. */
   commandsSent = 0;
+  /** When the last command ended (or the connection was made): for closing idle connections. */
+  lastUsed = Date.now();
 
-  constructor(private readonly settings: SshSettings) {}
+  constructor(
+    private readonly settings: SshSettings,
+    readonly login: SshLogin,
+    private readonly hooks: SshConnectionHooks = {},
+  ) {
+    this.checkHostKey = hostKeyCheck(settings.hostKey, settings.host, settings.port);
+  }
+
+  /** Commands under way or waiting for a channel. */
+  get busy(): boolean {
+    return this.active > 0;
+  }
+
+  /** Connected, or connecting. */
+  get open(): boolean {
+    return this.client !== null || this.connecting !== null;
+  }
 
   /** Runs one command line on the remote shell. The caller quotes every argument. */
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -92,9 +126,10 @@ export class SshConnection {
   }
 
   private releaseChannel(): void {
+    this.lastUsed = Date.now();
     const next = this.waiters.shift();
     if (next) next();
-    else this.active--;
+    else if (--this.active === 0) this.hooks.onIdle?.();
   }
 
   private connected(): Promise<Client> {
@@ -127,18 +162,11 @@ export class SshConnection {
   }
 
   private async openClient(): Promise<Client> {
-    const { id, host, port, user, privateKeyPath, connectTimeoutMs } = this.settings;
-    let privateKey: Buffer;
-    try {
-      privateKey = await readFile(privateKeyPath);
-    } catch (err) {
-      // The path is configuration, not a secret; the key's content never leaves this function.
-      throw new SchedulerUnavailableError(
-        id,
-        `cannot read the private key for ${id} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
-    }
+    const { id, host, port, connectTimeoutMs } = this.settings;
+    const { username } = this.login;
+    const privateKey = await this.readKey();
     const client = new Client();
+    let refusedHostKey: OfferedHostKey | null = null;
     return new Promise<Client>((resolve, reject) => {
       let settled = false;
       client.on('connect', () => {
@@ -154,36 +182,73 @@ export class SshConnection {
           return;
         }
         this.client = client;
+        this.lastUsed = Date.now();
         resolve(client);
       });
-      client.on('error', (err) => {
-        if (!settled) {
-          settled = true;
-          reject(
-            new SchedulerUnavailableError(
-              id,
-              `cannot connect to ${user}@${host}:${port}: ${err.message}`,
-            ),
-          );
-        }
+      client.on('error', (err: Error & { code?: string; level?: string }) => {
+        if (settled) return;
+        settled = true;
+        // Messages name the system, never user@host:port: they reach /healthz and clients.
+        const why = refusedHostKey
+          ? `host key not trusted: the server offered ${refusedHostKey.type} ${refusedHostKey.fingerprint}, which the system's hostKey setting does not list; no command was sent`
+          : err.level === 'client-authentication'
+            ? `the account ${username} was refused (its key is not authorized there)`
+            : (err.code ?? err.message);
+        reject(new SchedulerUnavailableError(id, `cannot connect to ${id}: ${why}`));
       });
       client.on('close', () => {
         if (this.client === client) this.client = null;
         if (!settled) {
           settled = true;
-          reject(new SchedulerUnavailableError(id, `connection to ${host}:${port} closed`));
+          reject(
+            new SchedulerUnavailableError(id, `connection to ${id} closed during the handshake`),
+          );
         }
       });
       client.connect({
         host,
         port,
-        username: user,
+        username,
         privateKey,
         readyTimeout: connectTimeoutMs,
         keepaliveInterval: 15_000,
         keepaliveCountMax: 3,
+        // Checked before authentication: a wrong key never receives a key proof or a command.
+        hostVerifier: (blob: Buffer) => {
+          const verdict = this.checkHostKey(blob);
+          if (!verdict.trusted) refusedHostKey = verdict;
+          else if (this.settings.hostKey === 'insecure-accept-any') {
+            this.hooks.warn?.(
+              `${id}: host key ${verdict.type} ${verdict.fingerprint} accepted WITHOUT verification (hostKey: insecure-accept-any)`,
+            );
+          }
+          return verdict.trusted;
+        },
       });
     });
+  }
+
+  /** The account's private key; refused when other users could read it, as ssh refuses it. */
+  private async readKey(): Promise<Buffer> {
+    const { id } = this.settings;
+    const { username, privateKeyPath } = this.login;
+    try {
+      const info = await stat(privateKeyPath);
+      if ((info.mode & 0o077) !== 0) {
+        throw new SchedulerUnavailableError(
+          id,
+          `the private key for ${username} on ${id} is readable by other users (mode ${(info.mode & 0o777).toString(8)}): make it 0600`,
+        );
+      }
+      return await readFile(privateKeyPath);
+    } catch (err) {
+      if (err instanceof SchedulerUnavailableError) throw err;
+      // The path is configuration, not a secret; the key's content never leaves this function.
+      throw new SchedulerUnavailableError(
+        id,
+        `cannot read the private key for ${username} on ${id} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
   }
 
   private runOnChannel(client: Client, command: string, options: ExecOptions): Promise<ExecResult> {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type {
   JobEvent,
@@ -34,6 +34,7 @@ const PARAM_KEYS = [
   'memoryMB',
   'maxMinutes',
   'description',
+  'remoteUser',
 ] as const;
 
 const COLUMNS: Record<string, string> = {
@@ -60,7 +61,7 @@ export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') prepareFile(path);
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -304,6 +305,20 @@ function toRow(job: JobRecord): Row {
   };
 }
 
+/**
+ * The database holds every user's scripts and env values: the file (with its WAL and
+ * shared-memory files) is 0600 whatever the umask, in a directory created 0700. A directory that
+ * already exists is left as it is (it may be /var/lib).
+ */
+function prepareFile(path: string): void {
+  const created = mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (created) chmodSync(created, 0o700);
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+    closeSync(openSync(f, 'a', 0o600));
+    chmodSync(f, 0o600);
+  }
+}
+
 function fromRow(r: Row): JobRecord {
   const params = JSON.parse(r.params as string) as Pick<JobRecord, (typeof PARAM_KEYS)[number]>;
   return {
@@ -327,6 +342,8 @@ function fromRow(r: Row): JobRecord {
     lastUpdated: r.last_updated as string,
     stopRequest: r.stop_request ? (JSON.parse(r.stop_request as string) as StopRequest) : null,
     ...params,
+    // Jobs stored before per-user accounts have none recorded.
+    remoteUser: params.remoteUser ?? null,
     tags: JSON.parse(r.tags as string) as string[],
   };
 }

@@ -7,14 +7,15 @@ import {
   parseWaitStatus,
 } from '../../../src/scheduler/slurm/parse.js';
 
-// Captured from the sandbox (Slurm 22.05.8) with SLURM_TIME_FORMAT=%s.
+// Captured from the sandbox (Slurm 22.05.8) with SLURM_TIME_FORMAT=%s, by the service account
+// (every user's jobs; a deleted user's show as "nobody").
 const SQUEUE = [
-  '53|COMPLETED|None|0|1795455611|1795455612|(null)|',
-  '54|FAILED|NonZeroExitCode|1792|1795455613|1795455613|(null)|',
-  '57|FAILED|NonZeroExitCode|768|1795455647|1795455647|hpcgate:6f1c1d2e-8a4b-4c3d-9e8f-0a1b2c3d4e5f|',
-  '59|PENDING|JobHeldUser|0|N/A|N/A|(null)|',
-  '58|RUNNING|None|0|1795455647|1795455947|hpcgate:a|b|',
-  '61|CANCELLED|None|15|1795455650|1795455651|(null)|',
+  '53|COMPLETED|None|0|1795455611|1795455612|alice|(null)|',
+  '54|FAILED|NonZeroExitCode|1792|1795455613|1795455613|alice|(null)|',
+  '57|FAILED|NonZeroExitCode|768|1795455647|1795455647|bob|hpcgate:6f1c1d2e-8a4b-4c3d-9e8f-0a1b2c3d4e5f|',
+  '59|PENDING|JobHeldUser|0|N/A|N/A|carol|(null)|',
+  '58|RUNNING|None|0|1795455647|1795455947|nobody|hpcgate:a|b|',
+  '61|CANCELLED|None|15|1795455650|1795455651|alice|(null)|',
   '',
 ].join('\n');
 
@@ -57,6 +58,17 @@ describe('parseSqueue', () => {
     expect(jobs[2]!.gatewayJobId).toBe('6f1c1d2e-8a4b-4c3d-9e8f-0a1b2c3d4e5f');
     expect(jobs[4]!.gatewayJobId).toBe('a|b');
     expect(jobs[0]!.gatewayJobId).toBeNull();
+  });
+
+  it('reads the Unix account each job runs as', () => {
+    expect(jobs.map((j) => j.remoteUser)).toEqual([
+      'alice',
+      'alice',
+      'bob',
+      'carol',
+      'nobody',
+      'alice',
+    ]);
   });
 
   it('turns epoch seconds into ISO times', () => {
