@@ -25,6 +25,11 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 config=.hpcgate/gateway.json
+# The sandbox's host keys, pinned: the gateway refuses any other key on that port.
+host_keys=$(node -e 'console.log(JSON.stringify(process.argv[1].split(",").filter(Boolean)))' \
+  "${HPCGATE_SSH_HOST_KEYS:?the cluster's host key fingerprints (HPCGATE_SSH_HOST_KEYS) are not set}")
+# Who runs as whom: the dev provider's users alice, bob and demo as the Unix accounts of the same
+# name, the automation client as the bot account hpcbot; admin has no account (403 on submit).
 cat > "$config" <<JSON
 {
   "listen": { "host": "127.0.0.1", "port": ${port} },
@@ -42,8 +47,14 @@ cat > "$config" <<JSON
       "id": "${HPCGATE_CLUSTER:-sandbox}",
       "host": "${HPCGATE_SSH_HOST}",
       "port": ${HPCGATE_SSH_PORT:-22},
+      "hostKey": { "fingerprints": ${host_keys} },
       "user": "${HPCGATE_SSH_USER}",
       "privateKeyPath": "${HPCGATE_SSH_KEY}",
+      "userKeysDir": "${HPCGATE_SSH_USER_KEYS}",
+      "accounts": {
+        "table": { "hpcgate-automation": "hpcbot" },
+        "sameName": true
+      },
       "partitions": ["${HPCGATE_SLURM_PARTITION:-debug}"],
       "finishedJobSource": "${HPCGATE_FINISHED_JOB_SOURCE:-jobcomp}"
     }

@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 async function slurmActive(ids: string[]): Promise<string[]> {
-  const out = await ssh.run('squeue -h --me -t PENDING,RUNNING,COMPLETING -o %i');
+  const out = await ssh.run('squeue -h -u alice,bob -t PENDING,RUNNING,COMPLETING -o %i');
   const active = new Set(out.split('\n').filter(Boolean));
   return ids.filter((id) => active.has(id));
 }

@@ -4,11 +4,22 @@ export interface ClusterEnv {
   port: number;
   user: string;
   privateKeyPath: string;
+  /** The host's key fingerprints (`SHA256:…`), pinned by every connection. */
+  hostKeys: string[];
+  /** `<userKeysDir>/<account>`: the private key of each of the cluster's user accounts. */
+  userKeysDir: string;
   cluster: string;
   partition: string;
 }
 
-const REQUIRED = ['HPCGATE_SSH_HOST', 'HPCGATE_SSH_PORT', 'HPCGATE_SSH_USER', 'HPCGATE_SSH_KEY'];
+const REQUIRED = [
+  'HPCGATE_SSH_HOST',
+  'HPCGATE_SSH_PORT',
+  'HPCGATE_SSH_USER',
+  'HPCGATE_SSH_KEY',
+  'HPCGATE_SSH_HOST_KEYS',
+  'HPCGATE_SSH_USER_KEYS',
+];
 
 /**
  * Reads the cluster settings that `scripts/sandbox.sh env` prints (or that point at an existing
@@ -28,6 +39,8 @@ export function readClusterEnv(env: NodeJS.ProcessEnv = process.env): ClusterEnv
     port: Number(env.HPCGATE_SSH_PORT),
     user: env.HPCGATE_SSH_USER!,
     privateKeyPath: env.HPCGATE_SSH_KEY!,
+    hostKeys: env.HPCGATE_SSH_HOST_KEYS!.split(',').filter(Boolean),
+    userKeysDir: env.HPCGATE_SSH_USER_KEYS!,
     cluster: env.HPCGATE_CLUSTER ?? 'unknown',
     partition: env.HPCGATE_SLURM_PARTITION ?? 'debug',
   };

@@ -9,6 +9,17 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/**
+ * The end-to-end callers and the sandbox's accounts: alice and bob by their own names (the dev
+ * provider's users too), the others by this table, as a centre's config would name them.
+ */
+export const E2E_ACCOUNTS: Record<string, string> = {
+  'readme-reader': 'demo',
+  carla: 'carol',
+  dan: 'bob',
+  'hpcgate-automation': 'hpcbot',
+};
+
 /** A gateway on the cluster that trusts the tests' own signing key. */
 export function gatewayConfigFor(env: ClusterEnv, jwksFile: string): GatewayConfig {
   return gatewayConfig(env, { auth: { issuer: ISSUER, audience: AUDIENCE, jwksFile } });
@@ -30,8 +41,11 @@ export function gatewayConfig(
         id: env.cluster,
         host: env.host,
         port: env.port,
+        hostKey: { fingerprints: env.hostKeys },
         user: env.user,
         privateKeyPath: env.privateKeyPath,
+        userKeysDir: env.userKeysDir,
+        accounts: { table: E2E_ACCOUNTS },
         partitions: [env.partition],
         finishedJobSource: 'jobcomp',
       },

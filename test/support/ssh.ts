@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'ssh2';
 import type { ClusterEnv } from './cluster-env.js';
 
@@ -13,8 +15,11 @@ export interface ExecResult {
 export class TestSsh {
   private constructor(private readonly client: Client) {}
 
-  static connect(env: ClusterEnv): Promise<TestSsh> {
+  /** As the gateway's service account, or as one of the cluster's user accounts. */
+  static connect(env: ClusterEnv, account?: string): Promise<TestSsh> {
     const client = new Client();
+    const fingerprint = (key: Buffer) =>
+      `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
     return new Promise((resolve, reject) => {
       client
         // Without TCP_NODELAY every exec on an open connection waits ~45 ms for Nagle.
@@ -26,9 +31,10 @@ export class TestSsh {
         .connect({
           host: env.host,
           port: env.port,
-          username: env.user,
-          privateKey: readFileSync(env.privateKeyPath),
+          username: account ?? env.user,
+          privateKey: readFileSync(account ? join(env.userKeysDir, account) : env.privateKeyPath),
           readyTimeout: 10_000,
+          hostVerifier: (key: Buffer) => env.hostKeys.includes(fingerprint(key)),
         });
     });
   }

@@ -30,7 +30,11 @@ export const readyzResponseSchema = z.object({
   store: z.object({ ok: z.boolean(), error: z.string().nullable() }),
   systems: z.record(
     z.string(),
-    systemReachabilitySchema.extend({ lastPollCycle: pollCycleSchema }),
+    systemReachabilitySchema.extend({
+      lastPollCycle: pollCycleSchema,
+      /** SSH connections the gateway holds to the system now (one per active account), and the bound. */
+      connections: z.object({ open: z.number(), max: z.number() }).optional(),
+    }),
   ),
 });
 export type Readyz = z.infer<typeof readyzResponseSchema>;

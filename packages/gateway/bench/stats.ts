@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 /** Small helpers for benchmarks: medians and timing of async calls. */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -21,15 +23,23 @@ export function row(label: string, samples: number[], baseline?: number): string
   return `${label.padEnd(58)} median ${m.toFixed(1).padStart(7)} ms  n=${samples.length}${ratio}`;
 }
 
-export function clusterFromEnv() {
-  const { HPCGATE_SSH_HOST, HPCGATE_SSH_PORT, HPCGATE_SSH_USER, HPCGATE_SSH_KEY } = process.env;
-  if (!HPCGATE_SSH_HOST || !HPCGATE_SSH_USER || !HPCGATE_SSH_KEY) {
-    throw new Error('set HPCGATE_SSH_* (npm run bench brings the sandbox up and does it)');
+/**
+ * How the OpenSSH CLI reaches the cluster as one of its Unix accounts: that account's key from
+ * the users' keys dir, and the host keys checked against the sandbox's known_hosts.
+ */
+export function clusterFromEnv(account: string) {
+  const { HPCGATE_SSH_HOST, HPCGATE_SSH_PORT, HPCGATE_SSH_USER_KEYS, HPCGATE_SSH_KNOWN_HOSTS } =
+    process.env;
+  if (!HPCGATE_SSH_HOST || !HPCGATE_SSH_USER_KEYS || !HPCGATE_SSH_KNOWN_HOSTS) {
+    throw new Error(
+      'set HPCGATE_SSH_HOST/USER_KEYS/KNOWN_HOSTS: set -a; . <(bash scripts/sandbox.sh env); set +a',
+    );
   }
   return {
     host: HPCGATE_SSH_HOST,
     port: Number(HPCGATE_SSH_PORT ?? 22),
-    user: HPCGATE_SSH_USER,
-    privateKeyPath: HPCGATE_SSH_KEY,
+    user: account,
+    privateKeyPath: join(HPCGATE_SSH_USER_KEYS, account),
+    knownHostsFile: HPCGATE_SSH_KNOWN_HOSTS,
   };
 }

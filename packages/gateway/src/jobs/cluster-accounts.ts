@@ -85,6 +85,13 @@ export async function clusterAccount(system: ExecutionSystem, caller: Caller): P
       `${caller.username} has no account on ${systemId}: ${found.reason}`,
     );
   }
+  // The service account reads everyone's queue; no caller acts as it, whatever the mapping says.
+  if (found.account === system.config.user) {
+    throw new NoClusterAccountError(
+      systemId,
+      `${caller.username} has no account on ${systemId}: ${found.account} is the gateway's own account there`,
+    );
+  }
   if (!(await system.scheduler.hasAccount(found.account))) {
     throw new NoClusterAccountError(
       systemId,

@@ -36,7 +36,11 @@ const health: FastifyPluginAsyncZod = async (fastify) => {
       const systems = Object.fromEntries(
         Object.entries(probes).map(([id, p]) => [
           id,
-          { ...p, lastPollCycle: fastify.jobs.monitor(id)?.lastCycle ?? null },
+          {
+            ...p,
+            lastPollCycle: fastify.jobs.monitor(id)?.lastCycle ?? null,
+            connections: fastify.systems.get(id)!.scheduler.connections(),
+          },
         ]),
       );
       const ready = store.ok && Object.values(probes).every((s) => s.reachable);

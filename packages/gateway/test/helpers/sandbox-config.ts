@@ -26,9 +26,7 @@ export const TEST_ACCOUNTS: Record<string, string> = {
 };
 
 /** Tests that make a fresh caller per run (`bulk-<time>`, …) run as carol. */
-export const TEST_ACCOUNT_PATTERNS = [
-  { match: '^(bulk|idem|lister)-[0-9]+$', account: 'carol' },
-];
+export const TEST_ACCOUNT_PATTERNS = [{ match: '^(bulk|idem|lister)-[0-9]+$', account: 'carol' }];
 
 /**
  * The execution system the tests drive: the sandbox cluster (or another real one) named by the

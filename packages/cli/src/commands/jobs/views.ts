@@ -25,6 +25,7 @@ export function jobFields(job: Job): Row {
     condition: job.condition,
     lastMessage: job.lastMessage,
     remoteJobId: job.remoteJobId,
+    remoteUser: job.remoteUser,
     remoteState: job.remoteState,
     remoteReason: job.remoteReason,
     exitCode: job.exitCode,

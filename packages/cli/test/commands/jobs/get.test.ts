@@ -15,6 +15,7 @@ describe('jobs get', () => {
     expect(r.out).toMatch(new RegExp(`^id: +${aJob.id}$`, 'm'));
     expect(r.out).toMatch(/^status: +RUNNING$/m);
     expect(r.out).toMatch(/^remoteJobId: +42$/m);
+    expect(r.out).toMatch(/^remoteUser: +alice$/m);
     expect(r.out).toMatch(/^env: +SECRET$/m);
     expect(r.out).toMatch(/^script: +\(2 lines\)$/m);
     expect(r.out).not.toContain('do-not-print');
