@@ -64,3 +64,18 @@ describe('SshPool', () => {
     ).rejects.toThrow(/readable by other users/);
   });
 });
+
+describe('hostKey: insecure-accept-any', () => {
+  it('connects, and warns with the key it accepted on every connection', async () => {
+    const warnings: string[] = [];
+    pool = new SshPool(
+      { ...system, hostKey: 'insecure-accept-any', maxConnections: 4, idleConnectionMs: 60_000 },
+      (m) => warnings.push(m),
+    );
+    await pool.exec(login('alice'), 'true');
+    await pool.exec(login('bob'), 'true');
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/accepted WITHOUT verification \(hostKey: insecure-accept-any\)/);
+    expect(warnings[0]).toMatch(/SHA256:/);
+  });
+});
