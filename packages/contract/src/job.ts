@@ -48,7 +48,7 @@ export const submitJobRequestSchema = z
           .max(64 * 1024),
       )
       .optional(),
-    /** Positional arguments given to the script (or appended to the command), each quoted. */
+    /** The script's (or the command's) positional parameters `$1`…, each passed quoted, never re-parsed. */
     args: z
       .array(noNul('argument').pipe(z.string().max(64 * 1024)))
       .max(1000)
@@ -177,21 +177,25 @@ export const cancelJobRequestSchema = z
   .strict();
 export type CancelJobRequest = z.input<typeof cancelJobRequestSchema>;
 
-const csv = <T extends z.ZodType<unknown, string>>(item: T) =>
+/** A comma-separated (or repeated) query parameter; given, it must name at least one value. */
+const csv = <T extends z.ZodType<unknown, string>>(item: T, what: string) =>
   z
     .union([z.string(), z.array(z.string())])
     .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).filter(Boolean))
-    .pipe(z.array(item));
+    .pipe(z.array(item).min(1, `give at least one ${what} (or leave the parameter out)`));
+
+/** The most jobs one list page holds (a page also stops at about 1 MiB of jobs). */
+export const MAX_LIST_LIMIT = 500;
 
 export const listJobsQuerySchema = z
   .object({
-    status: csv(jobStatusSchema).optional(),
+    status: csv(jobStatusSchema, 'status').optional(),
     name: z.string().max(128).optional(),
     execSystemId: z.string().max(64).optional(),
-    tags: csv(tagSchema).optional(),
+    tags: csv(tagSchema, 'tag').optional(),
     createdAfter: z.iso.datetime({ offset: true }).optional(),
     createdBefore: z.iso.datetime({ offset: true }).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    limit: z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).default(100),
     cursor: z.string().max(512).optional(),
   })
   .strict();
@@ -213,20 +217,49 @@ export const errorBodySchema = z.object({
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
-/** Which of the caller's jobs a bulk stop applies to; several criteria must all hold. */
+/** The most jobs one bulk stop may select (by ids or by any other criteria). */
+export const MAX_BULK_STOP = 10_000;
+
+/**
+ * Which of the caller's jobs a bulk stop applies to; several criteria must all hold. A criterion
+ * given must name something: an empty list (or system id) is refused, never read as "any".
+ */
 export const jobSelectorSchema = z
   .object({
-    ids: z.array(z.uuid()).max(10_000).optional(),
+    ids: z
+      .array(z.uuid())
+      .min(1, 'give at least one job id (or leave ids out)')
+      .max(MAX_BULK_STOP)
+      .optional(),
     /** Exact names or patterns with `*` wildcards; a job matching any of them counts. */
-    names: z.array(z.string().min(1).max(128)).max(100).optional(),
-    status: z.array(jobStatusSchema).optional(),
-    execSystemId: z.string().max(64).optional(),
-    tags: z.array(tagSchema).max(32).optional(),
+    names: z
+      .array(z.string().min(1).max(128))
+      .min(1, 'give at least one name or pattern (or leave names out)')
+      .max(100)
+      .optional(),
+    /** A job in any of these statuses counts. */
+    status: z
+      .array(jobStatusSchema)
+      .min(1, 'give at least one status (or leave status out)')
+      .optional(),
+    execSystemId: z
+      .string()
+      .min(1, 'give a system id (or leave execSystemId out)')
+      .max(64)
+      .optional(),
+    /** A job carrying all of these tags counts. */
+    tags: z.array(tagSchema).min(1, 'give at least one tag (or leave tags out)').max(32).optional(),
+    /**
+     * Whose jobs (admins only; anyone else may name only themselves). A scope, not a criterion:
+     * at least one of the criteria above is still needed.
+     */
+    owner: z.string().min(1).max(256).optional(),
   })
   .strict()
-  .refine((s) => Object.values(s).some((v) => v !== undefined), {
-    message: 'name at least one of ids, names, status, execSystemId, tags',
-  });
+  .refine(
+    ({ owner: _, ...criteria }) => Object.values(criteria).some((v) => v !== undefined),
+    { message: 'name at least one of ids, names, status, execSystemId, tags' },
+  );
 export type JobSelector = z.infer<typeof jobSelectorSchema>;
 
 /** `POST /v3/jobs/stop`. */

@@ -1,10 +1,46 @@
-import type { Job, JobEvent, JobSelector, JobStatus, ListJobsFilter } from '@hpcgate/contract';
+import {
+  type Job,
+  type JobEvent,
+  type JobSelector,
+  type JobStatus,
+  type ListJobsFilter,
+  MAX_BULK_STOP,
+} from '@hpcgate/contract';
+
+export { MAX_BULK_STOP };
 
 /** A job as the gateway keeps it: the API's job plus what only the gateway needs. */
 export interface JobRecord extends Job {
   /** Slurm has confirmed the remote job ended (or it never reached Slurm). */
   remoteDone: boolean;
 }
+
+/**
+ * What a user gave at submission beyond name, system and tags: the script (up to 1 MiB), its
+ * arguments and environment, and the resources asked for. Read only to submit the job or to show
+ * it whole.
+ */
+export const SUBMIT_PARAM_KEYS = [
+  'script',
+  'command',
+  'args',
+  'env',
+  'workingDir',
+  'partition',
+  'nodes',
+  'cpusPerTask',
+  'memoryMB',
+  'maxMinutes',
+  'description',
+] as const satisfies readonly (keyof JobRecord)[];
+export type SubmitParamKey = (typeof SUBMIT_PARAM_KEYS)[number];
+
+/**
+ * A job as the monitor sees it: its state, remote ids, account, tags and stop request, without the
+ * submit parameters (what `watched()` returns every cycle must stay small whatever the scripts).
+ * `store.get(id)` gives the whole record when one is needed (to submit it again, say).
+ */
+export type WatchedJob = Omit<JobRecord, SubmitParamKey>;
 
 export type JobEventType = JobEvent['event'];
 
@@ -33,6 +69,13 @@ export interface JobChange {
   expectLastUpdated?: string;
 }
 
+/**
+ * At most this many jobs per list page (the contract's `limit` maximum), and a page stops growing
+ * once its jobs' serialized size passes {@link LIST_PAGE_BYTES}: one page of jobs carrying 1 MiB
+ * scripts would otherwise be a gigabyte. Either way `nextCursor` says where to go on.
+ */
+export const LIST_PAGE_BYTES = 1024 * 1024;
+
 export interface JobPage {
   jobs: JobRecord[];
   nextCursor: string | null;
@@ -58,12 +101,24 @@ export interface JobStore {
   get(id: string): Promise<JobRecord | undefined>;
   /** Resolves to the job after the change, or undefined when `expectStatus` did not hold. */
   update(id: string, change: JobChange): Promise<JobRecord | undefined>;
+  /**
+   * The owner's jobs, newest first, one page: at most `filter.limit` jobs and (after the first)
+   * no more than about {@link LIST_PAGE_BYTES} of them. Throws {@link InvalidCursorError}.
+   */
   list(owner: string, filter: ListJobsFilter): Promise<JobPage>;
   history(id: string): Promise<JobEvent[]>;
-  /** Every job of `owner` that the selector names, newest first. */
+  /**
+   * Every job of `owner` that the selector names, newest first. A criterion given empty selects
+   * nothing. Throws {@link TooManyJobsSelectedError} when more than {@link MAX_BULK_STOP} match.
+   */
   select(owner: string, selector: JobSelector): Promise<JobRecord[]>;
-  /** Jobs of a system whose remote job may still exist: what the monitor must watch. */
-  watched(systemId: string): Promise<JobRecord[]>;
+  /**
+   * Jobs of a system whose remote job may still exist, oldest first: what the monitor must watch.
+   * Without the submit parameters.
+   */
+  watched(systemId: string): Promise<WatchedJob[]>;
+  /** How many of `owner`'s jobs have not ended (PROCESSING_INPUTS, PENDING or RUNNING). */
+  countActive(owner: string): Promise<number>;
   getIdempotentResponse(owner: string, key: string): Promise<IdempotentResponse | undefined>;
   /** Remembers an answer; the first one stored for a key wins. */
   putIdempotentResponse(response: IdempotentResponse): Promise<void>;
@@ -72,4 +127,24 @@ export interface JobStore {
   /** A cheap query that proves the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A list cursor this gateway did not hand out (or one it cannot read). */
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}
+
+/** A bulk stop's selector matches more jobs than one request may stop: narrow it. */
+export class TooManyJobsSelectedError extends Error {
+  override name = 'TooManyJobsSelectedError';
+  constructor(
+    /** How many jobs the selector matches. */
+    readonly count: number,
+    /** The most one selection may hold. */
+    readonly max: number,
+  ) {
+    super(
+      `the selector matches ${count} jobs, more than the ${max} one request may stop; narrow it (by status, name, tags or ids)`,
+    );
+  }
 }

@@ -1,41 +1,44 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type {
-  JobEvent,
-  JobSelector,
-  JobStatus,
-  ListJobsFilter,
-  StopRequest,
+import {
+  type JobEvent,
+  type JobSelector,
+  type JobStatus,
+  type ListJobsFilter,
+  NON_TERMINAL_STATUSES,
+  type StopRequest,
 } from '@hpcgate/contract';
 import Database from 'better-sqlite3';
 import { assertTransition } from '../../domain/transitions.js';
-import type {
-  IdempotentResponse,
-  JobChange,
-  JobPage,
-  JobRecord,
-  JobStore,
-  NewJobEvent,
+import {
+  type IdempotentResponse,
+  InvalidCursorError,
+  type JobChange,
+  type JobPage,
+  type JobRecord,
+  type JobStore,
+  LIST_PAGE_BYTES,
+  MAX_BULK_STOP,
+  type NewJobEvent,
+  SUBMIT_PARAM_KEYS,
+  type SubmitParamKey,
+  TooManyJobsSelectedError,
+  type WatchedJob,
 } from '../job-store.js';
 import { MIGRATIONS } from './migrations.js';
 
 type Row = Record<string, unknown>;
 
-/** The submit parameters, kept as one JSON column: they never change after submission. */
-const PARAM_KEYS = [
-  'script',
-  'command',
-  'args',
-  'env',
-  'workingDir',
-  'partition',
-  'nodes',
-  'cpusPerTask',
-  'memoryMB',
-  'maxMinutes',
-  'description',
-  'remoteUser',
-] as const;
+// Kept for the error handler, which imports it from here.
+export { InvalidCursorError };
+
+/**
+ * Every column but `params`: the submit parameters are one JSON column (they never change after
+ * submission), the last of the table so that reading the others never walks through a script.
+ */
+const STATE_COLUMNS = `id, owner, name, exec_system_id, status, condition, last_message, remote_job_id,
+  remote_state, remote_reason, remote_done, exit_code, exit_signal, created, remote_submitted,
+  remote_started, ended, last_updated, stop_request, tags, remote_user`;
 
 const COLUMNS: Record<string, string> = {
   name: 'name',
@@ -54,6 +57,7 @@ const COLUMNS: Record<string, string> = {
   ended: 'ended',
   lastUpdated: 'last_updated',
   stopRequest: 'stop_request',
+  remoteUser: 'remote_user',
 };
 
 /** Jobs and their history in one SQLite file (WAL mode), through better-sqlite3. */
@@ -85,13 +89,11 @@ export class SqliteJobStore implements JobStore {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO jobs (id, owner, name, exec_system_id, status, condition, last_message,
-             remote_job_id, remote_state, remote_reason, remote_done, exit_code, exit_signal,
-             created, remote_submitted, remote_started, ended, last_updated, stop_request, params, tags)
+          `INSERT INTO jobs (${STATE_COLUMNS}, params)
            VALUES (@id, @owner, @name, @exec_system_id, @status, @condition, @last_message,
              @remote_job_id, @remote_state, @remote_reason, @remote_done, @exit_code, @exit_signal,
              @created, @remote_submitted, @remote_started, @ended, @last_updated, @stop_request,
-             @params, @tags)`,
+             @tags, @remote_user, @params)`,
         )
         .run(toRow(job));
       this.insertEvent(job.id, job.status, event);
@@ -137,7 +139,7 @@ export class SqliteJobStore implements JobStore {
   async list(owner: string, filter: ListJobsFilter): Promise<JobPage> {
     const { where, params } = criteria(owner, {
       status: filter.status,
-      names: filter.name ? [filter.name] : undefined,
+      names: filter.name !== undefined ? [filter.name] : undefined,
       execSystemId: filter.execSystemId,
       tags: filter.tags,
     });
@@ -160,19 +162,35 @@ export class SqliteJobStore implements JobStore {
       .prepare(
         `SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY created DESC, id DESC LIMIT @limit`,
       )
-      .all(params) as Row[];
-    const jobs = rows.slice(0, filter.limit).map(fromRow);
+      .iterate(params) as IterableIterator<Row>;
+    const jobs: JobRecord[] = [];
+    let bytes = 0;
+    let more = false;
+    // Rows are read one at a time, and only as far as the page goes.
+    for (const row of rows) {
+      const size = rowSize(row);
+      if (jobs.length === filter.limit || (jobs.length > 0 && bytes + size > LIST_PAGE_BYTES)) {
+        more = true;
+        break;
+      }
+      jobs.push(fromRow(row));
+      bytes += size;
+    }
     const last = jobs.at(-1);
-    const nextCursor =
-      rows.length > filter.limit && last ? encodeCursor(last.created, last.id) : null;
-    return { jobs, nextCursor };
+    return { jobs, nextCursor: more && last ? encodeCursor(last.created, last.id) : null };
   }
 
   async select(owner: string, selector: JobSelector): Promise<JobRecord[]> {
     const { where, params } = criteria(owner, selector);
+    const clause = where.join(' AND ');
+    // Counted first (the criteria read no script), so that too big a selection costs no reading.
+    const { n } = this.db.prepare(`SELECT count(*) AS n FROM jobs WHERE ${clause}`).get(params) as {
+      n: number;
+    };
+    if (n > MAX_BULK_STOP) throw new TooManyJobsSelectedError(n, MAX_BULK_STOP);
     return (
       this.db
-        .prepare(`SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY created DESC, id DESC`)
+        .prepare(`SELECT * FROM jobs WHERE ${clause} ORDER BY created DESC, id DESC`)
         .all(params) as Row[]
     ).map(fromRow);
   }
@@ -190,12 +208,24 @@ export class SqliteJobStore implements JobStore {
     }));
   }
 
-  async watched(systemId: string): Promise<JobRecord[]> {
+  async watched(systemId: string): Promise<WatchedJob[]> {
     return (
       this.db
-        .prepare('SELECT * FROM jobs WHERE exec_system_id = ? AND remote_done = 0 ORDER BY created')
+        .prepare(
+          `SELECT ${STATE_COLUMNS} FROM jobs WHERE exec_system_id = ? AND remote_done = 0
+           ORDER BY created`,
+        )
         .all(systemId) as Row[]
-    ).map(fromRow);
+    ).map(stateFromRow);
+  }
+
+  async countActive(owner: string): Promise<number> {
+    const { n } = this.db
+      .prepare(
+        'SELECT count(*) AS n FROM jobs WHERE owner = ? AND status IN (SELECT value FROM json_each(?))',
+      )
+      .get(owner, JSON.stringify(NON_TERMINAL_STATUSES)) as { n: number };
+    return n;
   }
 
   async getIdempotentResponse(owner: string, key: string): Promise<IdempotentResponse | undefined> {
@@ -253,33 +283,46 @@ export class SqliteJobStore implements JobStore {
   }
 }
 
-/** The WHERE clauses shared by list and select: every given criterion must hold. */
+/**
+ * The WHERE clauses shared by list and select: every given criterion must hold. Each list is one
+ * JSON parameter (`IN (SELECT value FROM json_each(?))`), never one term per value: 10,000 ids
+ * would pass SQLite's limits on expression depth and parameters. A criterion given empty selects
+ * nothing (the contract refuses it; never read it as "any").
+ */
 function criteria(owner: string, c: JobSelector): { where: string[]; params: Row } {
   const where = ['owner = @owner'];
   const params: Row = { owner };
-  const anyOf = (column: string, prefix: string, values: readonly string[], op = '=') => {
-    where.push(`(${values.map((_, i) => `${column} ${op} @${prefix}${i}`).join(' OR ')})`);
-    values.forEach((v, i) => {
-      params[`${prefix}${i}`] = v;
-    });
-  };
-  if (c.ids?.length) anyOf('id', 'id', c.ids);
-  if (c.status?.length) anyOf('status', 'status', c.status);
-  if (c.names?.length) anyOf('name', 'name', c.names.map(wildcardToGlob), 'GLOB');
-  if (c.execSystemId) {
+  if (c.ids !== undefined) {
+    where.push('id IN (SELECT value FROM json_each(@ids))');
+    params.ids = JSON.stringify(c.ids);
+  }
+  if (c.status !== undefined) {
+    where.push('status IN (SELECT value FROM json_each(@status))');
+    params.status = JSON.stringify(c.status);
+  }
+  if (c.names !== undefined) {
+    where.push('EXISTS (SELECT 1 FROM json_each(@names) WHERE jobs.name GLOB json_each.value)');
+    params.names = JSON.stringify(c.names.map(wildcardToGlob));
+  }
+  if (c.execSystemId !== undefined) {
     where.push('exec_system_id = @execSystemId');
     params.execSystemId = c.execSystemId;
   }
-  (c.tags ?? []).forEach((tag, i) => {
-    where.push(`EXISTS (SELECT 1 FROM json_each(jobs.tags) WHERE value = @tag${i})`);
-    params[`tag${i}`] = tag;
-  });
-  if ((c.ids && c.ids.length === 0) || (c.names && c.names.length === 0)) where.push('0');
+  if (c.tags !== undefined) {
+    // Every tag asked for is one of the job's.
+    where.push(
+      `NOT EXISTS (SELECT 1 FROM json_each(@tags) AS wanted
+         WHERE wanted.value NOT IN (SELECT value FROM json_each(jobs.tags)))`,
+    );
+    params.tags = JSON.stringify(c.tags);
+  }
+  const empty = [c.ids, c.status, c.names, c.tags].some((v) => v !== undefined && v.length === 0);
+  if (empty || c.execSystemId === '') where.push('0');
   return { where, params };
 }
 
 function toRow(job: JobRecord): Row {
-  const params = Object.fromEntries(PARAM_KEYS.map((k) => [k, job[k]]));
+  const params = Object.fromEntries(SUBMIT_PARAM_KEYS.map((k) => [k, job[k]]));
   return {
     id: job.id,
     owner: job.owner,
@@ -300,8 +343,9 @@ function toRow(job: JobRecord): Row {
     ended: job.ended,
     last_updated: job.lastUpdated,
     stop_request: job.stopRequest ? JSON.stringify(job.stopRequest) : null,
-    params: JSON.stringify(params),
     tags: JSON.stringify(job.tags),
+    remote_user: job.remoteUser,
+    params: JSON.stringify(params),
   };
 }
 
@@ -319,8 +363,8 @@ function prepareFile(path: string): void {
   }
 }
 
-function fromRow(r: Row): JobRecord {
-  const params = JSON.parse(r.params as string) as Pick<JobRecord, (typeof PARAM_KEYS)[number]>;
+/** A job without its submit parameters, from a row with or without the `params` column. */
+function stateFromRow(r: Row): WatchedJob {
   return {
     id: r.id as string,
     owner: r.owner as string,
@@ -330,6 +374,8 @@ function fromRow(r: Row): JobRecord {
     condition: (r.condition as JobRecord['condition']) ?? null,
     lastMessage: (r.last_message as string | null) ?? null,
     remoteJobId: (r.remote_job_id as string | null) ?? null,
+    // Jobs stored before per-user accounts have none recorded.
+    remoteUser: (r.remote_user as string | null) ?? null,
     remoteState: (r.remote_state as string | null) ?? null,
     remoteReason: (r.remote_reason as string | null) ?? null,
     remoteDone: r.remote_done === 1,
@@ -341,20 +387,28 @@ function fromRow(r: Row): JobRecord {
     ended: (r.ended as string | null) ?? null,
     lastUpdated: r.last_updated as string,
     stopRequest: r.stop_request ? (JSON.parse(r.stop_request as string) as StopRequest) : null,
-    ...params,
-    // Jobs stored before per-user accounts have none recorded.
-    remoteUser: params.remoteUser ?? null,
     tags: JSON.parse(r.tags as string) as string[],
   };
+}
+
+function fromRow(r: Row): JobRecord {
+  const params = JSON.parse(r.params as string) as Pick<JobRecord, SubmitParamKey>;
+  return { ...stateFromRow(r), ...params };
+}
+
+/**
+ * About how many bytes a row takes as JSON: its text as stored (the parameters are JSON already)
+ * plus room for the field names. Cheap, and close enough to bound a page.
+ */
+function rowSize(r: Row): number {
+  let n = 600;
+  for (const v of Object.values(r)) n += typeof v === 'string' ? v.length : 8;
+  return n;
 }
 
 /** `exp-*` → a GLOB pattern where only `*` is special. */
 export function wildcardToGlob(pattern: string): string {
   return pattern.replace(/[?[\]]/g, (c) => `[${c}]`);
-}
-
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError';
 }
 
 function encodeCursor(created: string, id: string): string {
