@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BatchJobSpec } from '../scheduler.js';
+import { parseDirectives, renderDirectives } from './directives.js';
 import { commandLine, shellQuote } from './quote.js';
 
 /**
@@ -7,7 +8,16 @@ import { commandLine, shellQuote } from './quote.js';
  *
  * - The user's script is carried verbatim in a quoted here-document (nothing in it is expanded)
  *   and runs as a child in its own process group, with its arguments and environment quoted.
- *   Its leading `#SBATCH` lines are copied into the wrapper's header, where sbatch reads them.
+ *   Its leading `#SBATCH` lines, checked against the allow-list (directives.ts) and re-written,
+ *   go into the wrapper's header, where sbatch reads them; `--ignore-pbs` comes first, so that
+ *   sbatch does not translate `#PBS`/`#BSUB` lines from the here-document (it scans for those
+ *   past the first command).
+ * - args: the user's script (for a command job, a bash script whose body is the command) gets
+ *   them as its positional parameters `$1 …`, each one quoted word. They are not spliced into
+ *   the command's text: "appended to the command" of the contract is read as "given to it as
+ *   arguments", the only reading that neither re-parses a value as shell code nor depends on how
+ *   the command's last line ends (a comment, a `\`, a here-document would swallow or change
+ *   words pasted after it). A command uses them as a script does: `"$@"`, `"$1"`.
  * - cancel: Slurm sends SIGTERM to every process of the job itself; the wrapper only stays alive
  *   so that Slurm can still find (and SIGKILL after KillWait) whatever ignores it.
  * - interrupt: `scancel --full --signal=INT` reaches the wrapper and every step (srun), not the
@@ -17,12 +27,14 @@ import { commandLine, shellQuote } from './quote.js';
  *   itself. Measured here: every process gone within ~50 ms, even those that ignore SIGTERM.
  */
 export function batchScript(spec: BatchJobSpec): string {
-  const body = spec.script ?? `#!/bin/bash\n${spec.command}\n`;
+  const { body, lineOffset } = userScript(spec);
+  const directives = renderDirectives(parseDirectives(body, lineOffset));
   const delimiter = hereDocDelimiter(body);
   const exports = Object.entries(spec.env).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
   return [
     '#!/bin/bash',
-    ...sbatchDirectives(body),
+    '#SBATCH --ignore-pbs',
+    ...directives,
     `# hpcgate job ${spec.gatewayJobId}: wrapper written by the gateway around the user's script.`,
     ...exports,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, run on the cluster
@@ -73,63 +85,18 @@ function hereDocDelimiter(body: string): string {
   }
 }
 
-/** The leading `#SBATCH` lines of a script (sbatch stops reading them at the first command). */
-export function sbatchDirectives(body: string): string[] {
-  const out: string[] = [];
-  for (const line of body.split('\n')) {
-    const t = line.trim();
-    if (t.startsWith('#SBATCH')) out.push(t);
-    else if (t === '' || t.startsWith('#')) continue;
-    else break;
-  }
-  return out;
-}
-
-/** Options the gateway sets itself or must track: a script may not change them. */
-const OWNED_OPTIONS = new Map<string, string>([
-  ['-a', 'array'],
-  ['--array', 'array'],
-  ['-M', 'clusters'],
-  ['--clusters', 'clusters'],
-  ['--cluster', 'clusters'],
-  ['--comment', 'comment'],
-  ['--wrap', 'wrap'],
-  ['--parsable', 'parsable'],
-  ['--test-only', 'test-only'],
-  ['-W', 'wait'],
-  ['--wait', 'wait'],
-]);
-
 /**
- * Refuses `#SBATCH` lines that would make Slurm run something other than the one job the gateway
- * tracks (arrays, other clusters, another comment tag), or a partition the system does not offer.
- * Returns the problem, or null.
+ * The script the wrapper carries and reads directives from: the user's script, or a bash script
+ * whose body is the command (its `#SBATCH` lines count as a script's would). `field` is where the
+ * text came from, `lineOffset` the lines the gateway added before it (to number lines as the user
+ * wrote them).
  */
-export function checkDirectives(
-  directives: string[],
-  allowedPartitions: readonly string[],
-): string | null {
-  for (const line of directives) {
-    for (const word of line
-      .replace(/^#SBATCH\s*/, '')
-      .split(/\s+/)
-      .filter(Boolean)) {
-      const [flag, inlineValue] = word.startsWith('--')
-        ? word.split('=', 2)
-        : [word.slice(0, 2), word.slice(2)];
-      const owned = OWNED_OPTIONS.get(flag!);
-      if (owned) return `"${line}": the gateway does not allow #SBATCH --${owned}`;
-      if (flag === '-p' || flag === '--partition') {
-        const value = inlineValue || line.split(/\s+/)[line.split(/\s+/).indexOf(word) + 1] || '';
-        const partitions = value.split(',');
-        if (
-          allowedPartitions.length > 0 &&
-          !partitions.every((p) => allowedPartitions.includes(p))
-        ) {
-          return `"${line}": partition "${value}" is not offered (offered: ${allowedPartitions.join(', ')})`;
-        }
-      }
-    }
-  }
-  return null;
+export function userScript(spec: BatchJobSpec): {
+  body: string;
+  field: 'body.script' | 'body.command';
+  lineOffset: number;
+} {
+  if (typeof spec.script === 'string')
+    return { body: spec.script, field: 'body.script', lineOffset: 0 };
+  return { body: `#!/bin/bash\n${spec.command ?? ''}\n`, field: 'body.command', lineOffset: 1 };
 }

@@ -12,6 +12,9 @@ const QUEUED = new Set([
   'REQUEUE_HOLD',
   'REQUEUE_FED',
   'RESV_DEL_HOLD',
+  // Not an end: the job exited with the partition's or job's special exit code, and Slurm
+  // requeued it held (it runs again once released). It stays watched.
+  'SPECIAL_EXIT',
 ]);
 const RUNNING = new Set([
   'RUNNING',
@@ -25,7 +28,6 @@ const RUNNING = new Set([
 const ENDED: Record<string, RemoteOutcome> = {
   COMPLETED: 'completed',
   FAILED: 'failed',
-  SPECIAL_EXIT: 'failed',
   CANCELLED: 'cancelled',
   REVOKED: 'cancelled',
   TIMEOUT: 'timeout',

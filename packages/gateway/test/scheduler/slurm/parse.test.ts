@@ -114,4 +114,14 @@ describe('small parsers', () => {
     expect(classifyState('COMPLETING').phase).toBe('running');
     expect(classifyState('CANCELLED by 0').outcome).toBe('cancelled');
   });
+
+  it('SPECIAL_EXIT is not an end: Slurm requeued the job held, it stays watched', () => {
+    expect(classifyState('SPECIAL_EXIT')).toEqual({ phase: 'queued', outcome: null });
+    const [job] = parseSqueue(
+      '77|SPECIAL_EXIT|JobHeldUser|768|1700000000|1700000100|carol|hpcgate:j-7|\n',
+    );
+    expect(job).toMatchObject({ phase: 'queued', outcome: null, ended: null, exitCode: null });
+    const [record] = parseSacct('77|SPECIAL_EXIT|3:0|1700000000|1700000100\n');
+    expect(record).toMatchObject({ phase: 'queued', outcome: null });
+  });
 });
