@@ -1,15 +1,25 @@
 import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { dirname } from 'node:path';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyHttpOptions,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import {
   jsonSchemaTransform,
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import type { GatewayConfig } from './config/schema.js';
-import { installErrorHandler } from './errors/error-handler.js';
+import type { GatewayConfig, HttpConfig } from './config/schema.js';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  installErrorHandler,
+  uriLengthHook,
+} from './errors/error-handler.js';
 import auth from './plugins/auth.js';
 import idempotency from './plugins/idempotency.js';
 import jobsService from './plugins/jobs.js';
@@ -29,6 +39,8 @@ export const gatewayApp = fp(
     fastify.setValidatorCompiler(validatorCompiler);
     fastify.setSerializerCompiler(serializerCompiler);
     installErrorHandler(fastify);
+    // First of all hooks, at the root: before routing's 404, authentication and the rate limit.
+    fastify.addHook('onRequest', uriLengthHook(opts.config.http.maxUrlBytes));
     await fastify.register(swagger, {
       openapi: {
         info: { title: 'hpcgate', version: '0.1.0', description: 'Slurm jobs over HTTP' },
@@ -43,14 +55,37 @@ export const gatewayApp = fp(
     await fastify.register(rateLimit, { config: opts.config });
     await fastify.register(store, { config: opts.config });
     await fastify.register(systems, { config: opts.config });
-    await fastify.register(idempotency);
-    await fastify.register(jobsService);
+    await fastify.register(idempotency, { waitMs: opts.config.http.idempotentRetryWaitMs });
+    await fastify.register(jobsService, { config: opts.config });
     await fastify.register(health);
     await fastify.register(jobs, { prefix: '/v3/jobs' });
     fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger());
   },
   { name: 'hpcgate-gateway' },
 );
+
+/**
+ * Fastify's and Node's server options from `config.http`: every timeout finite, a connection cap,
+ * headers big enough for large tokens, and the parser's own errors in the API's error envelope.
+ */
+export function serverOptions(http: HttpConfig): FastifyHttpOptions<Server> {
+  return {
+    // Node's `requestTimeout`: the whole request must have arrived by then.
+    requestTimeout: http.requestTimeoutMs,
+    // Socket inactivity (server.setTimeout): longer than the longest silent wait (cancel `wait`).
+    connectionTimeout: http.socketTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    bodyLimit: http.bodyLimitBytes,
+    http: {
+      maxHeaderSize: http.maxHeaderBytes,
+      headersTimeout: http.headersTimeoutMs,
+      // How often Node checks the two timeouts above (default 30 s would stretch them).
+      connectionsCheckingInterval: Math.min(2_000, http.headersTimeoutMs),
+    },
+    clientErrorHandler: clientErrorHandler(http.maxHeaderBytes),
+    frameworkErrors,
+  };
+}
 
 /** Builds a ready-to-listen (or ready-to-inject) gateway. It does not listen. */
 export async function buildApp(
@@ -66,8 +101,11 @@ export async function buildApp(
       redact: ['req.headers.authorization'],
       ...(config.logFile ? { file: config.logFile } : {}),
     },
+    ...serverOptions(config.http),
     ...fastifyOptions,
   });
+  // Past this many open connections Node closes new ones at once.
+  fastify.server.maxConnections = config.http.maxConnections;
   await fastify.register(gatewayApp, { config });
   await fastify.ready();
   return fastify;

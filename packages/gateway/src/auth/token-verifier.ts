@@ -13,6 +13,7 @@ import type { AuthConfig } from '../config/schema.js';
 import { OidcDiscovery } from './discovery.js';
 import { AuthenticationError, AuthUnavailableError } from './errors.js';
 import { fetchJson, isObject } from './http.js';
+import { type IntrospectionAnswer, IntrospectionCache } from './introspection-cache.js';
 
 export { AuthenticationError, AuthUnavailableError } from './errors.js';
 
@@ -28,6 +29,15 @@ export interface Identity {
   kind: 'user' | 'client';
   /** The verified token's claims (kept in memory only), for claim-based account mapping. */
   claims: Readonly<Record<string, unknown>>;
+}
+
+export interface VerifyOptions {
+  /**
+   * Called just before the token is sent to the introspection endpoint (an opaque token whose
+   * answer is neither cached nor already being fetched); may throw to refuse the request without
+   * asking the identity provider (the per-client rate limit does).
+   */
+  beforeIntrospection?: () => void;
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i;
@@ -56,8 +66,19 @@ export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
   private readonly discovery: OidcDiscovery | undefined;
   private readonly options: JWTVerifyOptions;
+  private readonly introspected: IntrospectionCache | undefined;
+  /** Introspections under way, by cache key: concurrent requests with one token share one. */
+  private readonly introspecting = new Map<string, Promise<IntrospectionAnswer>>();
 
   constructor(private readonly config: AuthConfig) {
+    const ic = config.introspection;
+    this.introspected = ic
+      ? new IntrospectionCache({
+          maxAgeMs: ic.cacheMaxAgeSec * 1000,
+          negativeMs: ic.cacheNegativeSec * 1000,
+          maxEntries: ic.cacheMaxEntries,
+        })
+      : undefined;
     const needsDiscovery =
       config.discovery || (config.introspection !== undefined && !config.introspection.endpoint);
     this.discovery = needsDiscovery
@@ -90,11 +111,13 @@ export class TokenVerifier {
    * Resolves to the caller's identity, or rejects with an AuthenticationError (401) or an
    * AuthUnavailableError (503). Neither names the token.
    */
-  async verify(authorization: string | undefined): Promise<Identity> {
+  async verify(authorization: string | undefined, opts: VerifyOptions = {}): Promise<Identity> {
     const m = BEARER.exec(authorization ?? '');
     if (!m) throw new AuthenticationError('missing bearer token');
     const token = m[1]!;
-    const claims = looksLikeJwt(token) ? await this.verifyJwt(token) : await this.introspect(token);
+    const claims = looksLikeJwt(token)
+      ? await this.verifyJwt(token)
+      : await this.introspect(token, opts);
     return this.identity(claims);
   }
 
@@ -157,10 +180,43 @@ export class TokenVerifier {
     }
   }
 
-  /** RFC 7662: the token goes to the introspection endpoint with the gateway's client (basic auth). */
-  private async introspect(token: string): Promise<Record<string, unknown>> {
-    const cfg = this.config.introspection;
-    if (!cfg) throw new AuthenticationError('invalid token (not a JWT)');
+  /**
+   * RFC 7662, with the answer cached (see IntrospectionCache) and concurrent requests for one token
+   * sharing one call. The answer's claims are checked on every use, cached or not, so a cached
+   * token still stops being accepted at its `exp` (less `minRemainingSec`).
+   */
+  private async introspect(token: string, opts: VerifyOptions): Promise<Record<string, unknown>> {
+    if (!this.config.introspection || !this.introspected) {
+      throw new AuthenticationError('invalid token (not a JWT)');
+    }
+    const key = IntrospectionCache.keyOf(token);
+    let answer = this.introspected.get(key);
+    if (answer === undefined) {
+      let pending = this.introspecting.get(key);
+      if (!pending) {
+        opts.beforeIntrospection?.();
+        const cache = this.introspected;
+        pending = this.askProvider(token)
+          .then((a) => {
+            cache.set(key, a);
+            return a;
+          })
+          .finally(() => this.introspecting.delete(key));
+        this.introspecting.set(key, pending);
+      }
+      answer = await pending;
+    }
+    if (answer === null) throw new AuthenticationError('invalid token (inactive)');
+    return this.checkIntrospected(answer);
+  }
+
+  /**
+   * One introspection request: the token goes to the endpoint with the gateway's client (basic
+   * auth). Resolves to the answer's claims when active, `null` when not; an endpoint that cannot
+   * be reached or answers nonsense rejects with AuthUnavailableError (never cached).
+   */
+  private async askProvider(token: string): Promise<IntrospectionAnswer> {
+    const cfg = this.config.introspection!;
     const endpoint = cfg.endpoint ?? (await this.discovery!.metadata()).introspectionEndpoint;
     if (!endpoint) {
       throw new AuthUnavailableError('the discovery document names no introspection_endpoint');
@@ -183,7 +239,11 @@ export class TokenVerifier {
     if (status !== 200 || !isObject(body)) {
       throw new AuthUnavailableError(`introspection ${endpoint} answered ${status}`);
     }
-    if (body.active !== true) throw new AuthenticationError('invalid token (inactive)');
+    return body.active === true ? body : null;
+  }
+
+  /** An active introspection answer's claims, checked: `iss`, `aud`, `nbf`, `exp`, lifetime left. */
+  private checkIntrospected(body: Readonly<Record<string, unknown>>): Record<string, unknown> {
     if (body.iss !== this.config.issuer) throw new AuthenticationError('invalid token (iss)');
     const wanted = [this.config.audience].flat();
     const aud = [body.aud].flat();

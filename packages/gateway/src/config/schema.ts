@@ -193,6 +193,28 @@ export const authConfigSchema = z
         endpoint: z.url({ protocol: /^https?$/ }).optional(),
         clientId: z.string().min(1),
         clientSecret: z.string().min(1),
+        /**
+         * An active answer is reused for this long, or until the token's `exp` if sooner (a
+         * revoked token keeps working up to this long); 0: ask every time. Keyed by a SHA-256 of
+         * the token, never the token.
+         */
+        cacheMaxAgeSec: z.number().int().min(0).max(3_600).default(60),
+        /** An inactive (unknown, revoked, expired) answer is reused for this long. */
+        cacheNegativeSec: z.number().int().min(0).max(300).default(5),
+        /** Answers kept at most; the least recently used goes first. */
+        cacheMaxEntries: z.number().int().min(1).max(1_000_000).default(10_000),
+        /**
+         * Before the caller is known: a token bucket per client address (Fastify's `request.ip`:
+         * the proxy's address behind a reverse proxy) pays for every token the gateway must send
+         * to the endpoint (not cached, not already being asked about); empty, 429 RATE_LIMITED
+         * without asking. A flood of made-up tokens never becomes a flood at the identity provider.
+         */
+        clientLimit: z
+          .object({
+            requestsPerMinute: z.number().int().min(1).max(1_000_000).default(120),
+            burst: z.number().int().min(1).max(100_000).default(30),
+          })
+          .prefault({}),
       })
       .optional(),
   })
@@ -215,6 +237,73 @@ export const authConfigSchema = z
     },
   );
 export type AuthConfig = z.infer<typeof authConfigSchema>;
+
+/** The longest a request may keep its socket silent by design: a cancel's `wait` (300 s). */
+const LONGEST_WAIT_MS = 300_000;
+
+/**
+ * The HTTP server's bounds (Node's `http.Server` and Fastify's options). Every one is finite: a
+ * slow or idle client cannot hold a connection, a request or memory for ever.
+ */
+export const httpConfigSchema = z
+  .object({
+    /** The whole request (headers and body) must arrive within this (Node's `requestTimeout`). */
+    requestTimeoutMs: z.number().int().min(1_000).max(600_000).default(30_000),
+    /** The headers must arrive within this (Node's `headersTimeout`; slowloris). */
+    headersTimeoutMs: z.number().int().min(1_000).max(600_000).default(10_000),
+    /** An idle kept-alive connection is closed after this (longer than a proxy's usual 60 s). */
+    keepAliveTimeoutMs: z.number().int().min(1_000).max(600_000).default(72_000),
+    /**
+     * A socket with no traffic either way for this long is closed (Fastify's
+     * `connectionTimeout`). It must outlast a cancel's `wait` (up to 300 s of silence).
+     */
+    socketTimeoutMs: z
+      .number()
+      .int()
+      .max(3_600_000)
+      .default(330_000)
+      .refine((v) => v > LONGEST_WAIT_MS, {
+        message: `must be more than ${LONGEST_WAIT_MS} ms (a cancel may wait 300 s)`,
+      }),
+    /** Connections open at once; more are refused (closed) by Node. */
+    maxConnections: z.number().int().min(1).max(1_000_000).default(1_024),
+    /** Request line and headers together (Node's `maxHeaderSize`): big tokens fit. Over: 431. */
+    maxHeaderBytes: z
+      .number()
+      .int()
+      .min(16 * 1024)
+      .max(1024 * 1024)
+      .default(64 * 1024),
+    /** The request target (path and query). Over: 414 URI_TOO_LONG. */
+    maxUrlBytes: z
+      .number()
+      .int()
+      .min(256)
+      .max(64 * 1024)
+      .default(8 * 1024),
+    /** A request body (Fastify's `bodyLimit`): a 1 MiB script with JSON escaping fits. Over: 413. */
+    bodyLimitBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(64 * 1024 * 1024)
+      .default(4 * 1024 * 1024),
+    /**
+     * A retry with an Idempotency-Key whose first request is still running waits this long for
+     * it, then gets 409 IDEMPOTENCY_KEY_IN_USE with Retry-After.
+     */
+    idempotentRetryWaitMs: z.number().int().min(0).max(120_000).default(10_000),
+  })
+  .prefault({})
+  .refine((h) => h.headersTimeoutMs <= h.requestTimeoutMs, {
+    message: 'headersTimeoutMs must not exceed requestTimeoutMs',
+    path: ['headersTimeoutMs'],
+  })
+  .refine((h) => h.maxUrlBytes < h.maxHeaderBytes, {
+    message: 'maxUrlBytes must be less than maxHeaderBytes (the URL is part of the headers)',
+    path: ['maxUrlBytes'],
+  });
+export type HttpConfig = z.infer<typeof httpConfigSchema>;
 
 export const gatewayConfigSchema = z
   .object({
@@ -247,6 +336,13 @@ export const gatewayConfigSchema = z
       })
       .prefault({}),
     systems: z.array(executionSystemSchema).min(1, 'at least one execution system'),
+    http: httpConfigSchema,
+    limits: z
+      .object({
+        /** Unfinished jobs one user may have at once; the next submit gets 429 TOO_MANY_ACTIVE_JOBS. */
+        maxActiveJobsPerUser: z.number().int().min(1).max(100_000).default(1_000),
+      })
+      .prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();

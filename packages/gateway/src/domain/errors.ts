@@ -36,3 +36,14 @@ export class InvalidJobRequestError extends Error {
     super(message);
   }
 }
+
+/** The caller may not do this at all (not a matter of which job): 403. */
+export class NotAllowedError extends Error {
+  override name = 'NotAllowedError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,13 +1,17 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ErrorBody } from '@hpcgate/contract';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AuthenticationError, AuthUnavailableError } from '../auth/errors.js';
 import {
   InvalidJobRequestError,
   JobNotCancellableError,
   JobNotFoundError,
+  NotAllowedError,
   UnknownSystemError,
 } from '../domain/errors.js';
+import { TooManyActiveJobsError } from '../domain/limit-errors.js';
 import { InvalidTransitionError } from '../domain/transitions.js';
 import { NoClusterAccountError } from '../jobs/cluster-accounts.js';
 import { RateLimitedError } from '../plugins/rate-limit.js';
@@ -17,7 +21,7 @@ import {
   SchedulerTimeoutError,
   SchedulerUnavailableError,
 } from '../scheduler/errors.js';
-import { InvalidCursorError } from '../store/sqlite/sqlite-job-store.js';
+import { InvalidCursorError, TooManyJobsSelectedError } from '../store/job-store.js';
 
 /** A failure to show the client as it is: a status, a stable code and a message. */
 export class HttpError extends Error {
@@ -26,6 +30,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details?: Record<string, unknown>,
+    /** Extra response headers (e.g. Retry-After). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -44,7 +50,13 @@ interface Mapped {
 /** Domain errors → HTTP. Anything not listed is a 500 whose details stay in the log. */
 function mapDomainError(err: Error): Mapped | undefined {
   if (err instanceof HttpError) {
-    return { status: err.statusCode, code: err.code, message: err.message, details: err.details };
+    return {
+      status: err.statusCode,
+      code: err.code,
+      message: err.message,
+      details: err.details,
+      headers: err.headers,
+    };
   }
   if (err instanceof AuthenticationError) {
     return {
@@ -72,6 +84,23 @@ function mapDomainError(err: Error): Mapped | undefined {
       headers: { 'retry-after': String(err.retryAfterSec) },
     };
   }
+  if (err instanceof TooManyActiveJobsError) {
+    return {
+      status: 429,
+      code: 'TOO_MANY_ACTIVE_JOBS',
+      message: err.message,
+      details: { limit: err.limit },
+      headers: { 'retry-after': String(err.retryAfterSec) },
+    };
+  }
+  if (err instanceof TooManyJobsSelectedError) {
+    return {
+      status: 400,
+      code: 'TOO_MANY_JOBS_SELECTED',
+      message: err.message,
+      details: { field: 'body.selector', count: err.count, max: err.max },
+    };
+  }
   if (err instanceof JobNotFoundError) {
     return {
       status: 404,
@@ -95,6 +124,9 @@ function mapDomainError(err: Error): Mapped | undefined {
       message: err.message,
       details: { execSystemId: err.systemId },
     };
+  }
+  if (err instanceof NotAllowedError) {
+    return { status: 403, code: 'FORBIDDEN', message: err.message, details: { field: err.field } };
   }
   if (err instanceof UnknownSystemError) {
     return {
@@ -198,6 +230,95 @@ export function installErrorHandler(fastify: FastifyInstance): void {
       .code(404)
       .send(body('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
+}
+
+/**
+ * Fastify's routing failures (`frameworkErrors`), which otherwise answer with Fastify's own body:
+ * a URL that does not decode (400 BAD_URL), a path parameter over `maxParamLength` (414).
+ */
+export function frameworkErrors(
+  err: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  if (err.code === 'FST_ERR_BAD_URL') {
+    reply.code(400).send(body('BAD_URL', 'the request URL is not valid (bad percent-encoding)'));
+    return;
+  }
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    reply.code(414).send(body('URI_TOO_LONG', 'a path segment of the URL is too long'));
+    return;
+  }
+  request.log.error({ err }, 'routing error');
+  reply.code(500).send(body('INTERNAL', 'internal error; see the gateway log'));
+}
+
+/**
+ * An onRequest hook: a request target longer than `maxUrlBytes` is refused with 414 before
+ * anything else (authentication included) looks at it. Longer than Node's `maxHeaderSize` (the
+ * URL counts in it), the parser refuses it first: 431 from {@link clientErrorHandler}.
+ */
+export function uriLengthHook(maxUrlBytes: number) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const url = request.raw.url ?? '';
+    // URLs are ASCII on the wire (Node refuses others), so length is bytes.
+    if (url.length > maxUrlBytes) {
+      throw new HttpError(
+        414,
+        'URI_TOO_LONG',
+        `the request URL is ${url.length} bytes, more than the ${maxUrlBytes} allowed`,
+        { maxUrlBytes },
+      );
+    }
+  };
+}
+
+/**
+ * Errors Node's HTTP parser raises before there is a request (Fastify's `clientErrorHandler`): the
+ * answer is written on the socket by hand, in the same envelope as every other error, and the
+ * connection is closed. Headers over `maxHeaderBytes` → 431 HEADERS_TOO_LARGE; headers or body
+ * not received in time → 408 REQUEST_TIMEOUT; anything else → 400 BAD_REQUEST.
+ */
+export function clientErrorHandler(
+  maxHeaderBytes: number,
+): (this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket) => void {
+  return function onClientError(err, socket) {
+    // A reset connection has no one to answer.
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    let status: number;
+    let answer: ErrorBody;
+    if (err.code === 'HPE_HEADER_OVERFLOW') {
+      status = 431;
+      answer = body(
+        'HEADERS_TOO_LARGE',
+        `the request line and headers exceed ${maxHeaderBytes} bytes`,
+        { maxHeaderBytes },
+      );
+    } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      status = 408;
+      answer = body('REQUEST_TIMEOUT', 'the request was not received in time');
+    } else {
+      status = 400;
+      answer = body('BAD_REQUEST', 'malformed HTTP request');
+    }
+    this.log.debug({ code: err.code, status }, 'refused a malformed or slow request');
+    // Only when no answer to an earlier request on this connection is being written.
+    const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && !current?.headersSent) {
+      const text = JSON.stringify(answer);
+      // end(), not write() then destroy(): the client is often still sending (a huge header), and
+      // closing with its bytes unread would reset the connection before it reads the answer. The
+      // rest of what it sends is read and dropped (the parser let go of the socket) for a moment.
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+      );
+      socket.resume();
+      setTimeout(() => socket.destroy(), 2_000).unref();
+      return;
+    }
+    socket.destroy();
+  };
 }
 
 function body(code: string, message: string, details?: Record<string, unknown>): ErrorBody {

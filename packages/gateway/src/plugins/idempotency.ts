@@ -17,16 +17,36 @@ const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 const KEEP_MS = 24 * 60 * 60 * 1000;
 const slotOf = (owner: string, key: string) => `${owner}\u0000${key}`;
 
+/** One request running under a key: its twins wait on `released`. */
+interface Slot {
+  released: Promise<void>;
+  release: () => void;
+}
+
 /**
  * A POST that carries `Idempotency-Key` is carried out once per caller and key: a retry gets the
- * first answer again (status and body), so a retried submit never creates a second job. A retry
- * that arrives while the first is still running waits for it. The same key with another method,
- * path or body is refused with 422. Answers are kept for 24 hours.
+ * first answer again (status and body), so a retried submit never creates a second job. The same
+ * key with another method, path or body is refused with 422. Answers are kept for 24 hours.
+ *
+ * A retry that arrives while the first is still running waits for it — for at most `waitMs`.
+ * Then it gets **409 IDEMPOTENCY_KEY_IN_USE** with `Retry-After` (the status the IETF
+ * Idempotency-Key draft gives for a key whose request is still being processed), never a second
+ * run beside the first. The wait is bounded because the first may take long by design (a cancel
+ * may `wait` 300 s) or never end (a hung handler); the retry learns "still running, ask again"
+ * instead of hanging with it.
+ *
+ * The slot is released where the answer is decided: in `onSend`, after the answer is stored (or
+ * found not worth storing: a 5xx, which a retry may then run again). `onSend` runs whether or not
+ * the client is still there, whereas `onResponse` does not run when the client went away (the
+ * defect this fixes: every retry then waited for ever). `onResponse` and the response's `close`
+ * after an answer was sent are backstops. The slot is *not* released when the client aborts
+ * while the handler still runs: the handler goes on (a submit is not undone), and a retry must
+ * not run it a second time; it waits, then gets the stored answer or the 409.
  */
 export default fp(
-  async (fastify) => {
-    const inFlight = new Map<string, Promise<void>>();
-    const done = new Map<string, () => void>();
+  async (fastify, opts: { waitMs?: number }) => {
+    const waitMs = opts.waitMs ?? 10_000;
+    const inFlight = new Map<string, Slot>();
     const prune = setInterval(
       () => {
         fastify.store
@@ -40,6 +60,41 @@ export default fp(
     prune.unref();
     fastify.addHook('onClose', async () => clearInterval(prune));
     fastify.decorateRequest('idempotency', null);
+
+    /** The slot each request holds (a twin that waited and then ran holds its own). */
+    const heldSlots = new WeakMap<FastifyRequest, Slot>();
+
+    /** Frees the request's slot (once; later calls do nothing). */
+    const release = (request: FastifyRequest) => {
+      const held = request.idempotency;
+      if (!held) return;
+      const slot = slotOf(request.caller.username, held.key);
+      const current = inFlight.get(slot);
+      if (current && current === heldSlots.get(request)) {
+        inFlight.delete(slot);
+        current.release();
+      }
+      heldSlots.delete(request);
+    };
+
+    /** Resolves true once no request holds `slot`, false when `waitMs` passed first. */
+    const waitFor = async (slot: string): Promise<boolean> => {
+      const deadline = Date.now() + waitMs;
+      for (let current = inFlight.get(slot); current; current = inFlight.get(slot)) {
+        const left = deadline - Date.now();
+        if (left <= 0) return false;
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = await Promise.race([
+          current.released.then(() => false),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(true), left);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (timedOut) return false;
+      }
+      return true;
+    };
 
     fastify.decorate('idempotent', async (request: FastifyRequest, reply: FastifyReply) => {
       const key = request.headers['idempotency-key'];
@@ -56,7 +111,16 @@ export default fp(
       }
       const owner = request.caller.username;
       const slot = slotOf(owner, key);
-      while (inFlight.has(slot)) await inFlight.get(slot);
+      if (!(await waitFor(slot))) {
+        const retryAfterSec = 2;
+        throw new HttpError(
+          409,
+          'IDEMPOTENCY_KEY_IN_USE',
+          'a request with this Idempotency-Key is still being processed; retry later for its answer',
+          { retryAfterSec },
+          { 'retry-after': String(retryAfterSec) },
+        );
+      }
       const fingerprint = createHash('sha256')
         .update(
           `${request.method} ${request.routeOptions.url}\u0000${request.url}\u0000${JSON.stringify(request.body ?? null)}`,
@@ -77,34 +141,47 @@ export default fp(
           .header('idempotent-replayed', 'true')
           .send(previous.body);
       }
-      inFlight.set(slot, new Promise<void>((resolve) => done.set(slot, resolve)));
+      // Another twin may have taken the slot while this one read the store: wait again.
+      if (inFlight.has(slot)) return fastify.idempotent(request, reply);
+      let resolve!: () => void;
+      const held: Slot = {
+        released: new Promise<void>((r) => {
+          resolve = r;
+        }),
+        release: () => resolve(),
+      };
+      inFlight.set(slot, held);
+      heldSlots.set(request, held);
       request.idempotency = { key, fingerprint };
+      // Backstop: the connection closed after an answer was sent but before onSend released.
+      reply.raw.once('close', () => {
+        if (reply.sent) release(request);
+      });
       return;
-    });
-
-    // Released once the answer is stored and sent, not when the client goes away: a retry that
-    // comes while the first request still runs must wait for it, not run beside it.
-    fastify.addHook('onResponse', async (request) => {
-      if (!request.idempotency) return;
-      const slot = slotOf(request.caller.username, request.idempotency.key);
-      inFlight.delete(slot);
-      done.get(slot)?.();
-      done.delete(slot);
     });
 
     fastify.addHook('onSend', async (request, reply, payload) => {
       const remembered = request.idempotency;
-      // Failures of ours (5xx) are not remembered: a retry may succeed.
-      if (!remembered || reply.statusCode >= 500 || typeof payload !== 'string') return payload;
-      await fastify.store.putIdempotentResponse({
-        owner: request.caller.username,
-        ...remembered,
-        statusCode: reply.statusCode,
-        body: payload,
-        created: new Date().toISOString(),
-      });
+      if (!remembered || !heldSlots.has(request)) return payload;
+      try {
+        // Failures of ours (5xx) are not remembered: a retry may succeed.
+        if (reply.statusCode < 500 && typeof payload === 'string') {
+          await fastify.store.putIdempotentResponse({
+            owner: request.caller.username,
+            ...remembered,
+            statusCode: reply.statusCode,
+            body: payload,
+            created: new Date().toISOString(),
+          });
+        }
+      } finally {
+        // Stored (or not to be stored): a waiting retry now finds the answer, or runs again.
+        release(request);
+      }
       return payload;
     });
+
+    fastify.addHook('onResponse', async (request) => release(request));
   },
   { name: 'idempotency', dependencies: ['store', 'auth'] },
 );

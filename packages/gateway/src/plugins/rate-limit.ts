@@ -92,6 +92,20 @@ const PREFIX = '/v3/jobs';
 /**
  * Per-user rate limit on every `/v3/jobs` route (`config.rateLimit`; absent: no limit).
  *
+ * Two budgets, because the user is known only after the token is checked:
+ * - **Before the caller is known** (auth.ts, `auth.introspection.clientLimit`): what costs the
+ *   gateway someone else's resources before verification is introspection, one request to the
+ *   identity provider per opaque token. So the tokens that need one (not in the introspection
+ *   cache, not already being introspected) are paid for from a bucket keyed by the **client
+ *   address**, just before the call; an empty bucket answers 429 without calling. Not keyed by
+ *   the token (or its hash): a flood uses a new made-up token each time, so each would get a full
+ *   bucket of its own. Not by the name the token claims: unverified, it could exhaust a real
+ *   user's budget. Behind a reverse proxy the address is the proxy's (unless Fastify's
+ *   `trustProxy` is configured), and the bucket then bounds the provider's load for everyone
+ *   together, which is its purpose. JWTs are checked locally (and unknown `kid`s fetch the JWKS at
+ *   most once per `jwksCooldownSec`), and cached answers cost nothing, so they are not charged.
+ * - **Once it is known** (here): a bucket per verified user, as below.
+ *
  * The bucket is keyed on the verified caller, so the limit has to run after authentication. The
  * jobs routes authenticate in an `onRequest` hook of their own plugin, which runs after any hook
  * added here at the root. So instead of a root hook, this plugin adds a *route-level* `onRequest`

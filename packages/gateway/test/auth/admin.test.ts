@@ -114,6 +114,50 @@ describe('admins', () => {
     expect((await call(bob, 'GET', `/v3/jobs/${id}/history`)).body.events).toEqual(events);
   });
 
+  it("an admin's bulk stop reaches another user's jobs with owner; nobody else's does", async () => {
+    const bob = await provider.token('bob');
+    const name = `owner-scope-${Date.now()}`;
+    const submitted = await call(bob, 'POST', '/v3/jobs/submit', {
+      name,
+      execSystemId: 'sandbox',
+      script: '#!/bin/bash\n#SBATCH --hold\ntrue\n',
+    });
+    expect(submitted.status).toBe(201);
+    const id = submitted.body.id as string;
+    created.push(id);
+    await waitFor(bob, id, (j) => j.status === 'PENDING');
+
+    // A user naming someone else is refused; naming themselves is their own jobs.
+    const carol = await provider.token('carol');
+    const refused = await call(carol, 'POST', '/v3/jobs/stop', {
+      selector: { names: [name], owner: 'bob' },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({
+      code: 'FORBIDDEN',
+      details: { field: 'body.selector.owner' },
+    });
+    const own = await call(bob, 'POST', '/v3/jobs/stop', {
+      selector: { names: [name], owner: 'bob' },
+      whatIf: true,
+    });
+    expect(own.body.results.map((r: { jobId: string }) => r.jobId)).toEqual([id]);
+    // owner alone is a scope, not a criterion: it never means "all of bob's jobs".
+    const scopeOnly = await call(await adminToken(), 'POST', '/v3/jobs/stop', {
+      selector: { owner: 'bob' },
+    });
+    expect(scopeOnly.status).toBe(400);
+
+    const stopped = await call(await adminToken(), 'POST', '/v3/jobs/stop', {
+      selector: { names: [name], owner: 'bob' },
+    });
+    expect(stopped.status).toBe(200);
+    expect(stopped.body.results).toHaveLength(1);
+    expect(stopped.body.results[0]).toMatchObject({ jobId: id, outcome: 'stopped' });
+    const ended = await waitFor(bob, id, (j) => j.status === 'CANCELLED');
+    expect(ended).toMatchObject({ owner: 'bob', stopRequest: { requestedBy: 'root-ada' } });
+  });
+
   it('a string admin claim counts as well as an array; nested claims by path', async () => {
     const gw = await startGateway(provider, {
       auth: { adminClaim: 'realm_access.roles', adminValue: 'hpcgate-admin' },

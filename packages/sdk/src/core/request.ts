@@ -43,6 +43,14 @@ export interface RequestOptions<S extends z.ZodType> {
 }
 
 const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * Worth sending again: the statuses above, and a 409 saying the same Idempotency-Key is still in
+ * flight (its first request is running on the gateway; the retry then gets its answer).
+ */
+function retryable(status: number, code: string | undefined): boolean {
+  return RETRY_STATUSES.has(status) || (status === 409 && code === 'IDEMPOTENCY_KEY_IN_USE');
+}
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 8_000;
 
@@ -108,7 +116,7 @@ export class RequestCore {
         }
         throw error;
       }
-      if (!RETRY_STATUSES.has(res.status) || attempt >= this.maxRetries) throw error;
+      if (!retryable(res.status, error.code) || attempt >= this.maxRetries) throw error;
       await sleep(backoff(attempt, error.headers['retry-after']), opts.signal);
     }
   }

@@ -70,6 +70,31 @@ describe('retries', () => {
 });
 
 describe('Idempotency-Key', () => {
+  it('a 409 IDEMPOTENCY_KEY_IN_USE (the first attempt still running) is retried with the same key', async () => {
+    const keys: string[] = [];
+    nock(baseUrl)
+      .post('/v3/jobs/submit')
+      .times(2)
+      .reply(function () {
+        keys.push(String(this.req.headers['idempotency-key']));
+        return keys.length === 1
+          ? [
+              409,
+              { error: { code: 'IDEMPOTENCY_KEY_IN_USE', message: 'still running' } },
+              { 'Retry-After': '0' },
+            ]
+          : [201, aJob];
+      });
+    const job = await new Hpcgate({ baseUrl }).jobs.submitJob({
+      name: 'x',
+      execSystemId: 's',
+      command: 'true',
+    });
+    expect(job.id).toBe(aJob.id);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+  });
+
   it('every attempt of one POST carries the same key; a new call gets a new one', async () => {
     const keys: string[] = [];
     nock(baseUrl)
