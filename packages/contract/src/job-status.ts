@@ -41,6 +41,8 @@ export const JOB_CONDITIONS = [
   'SCHEDULER_DEADLINE',
   'SCHEDULER_FAILED',
   'SUBMISSION_FAILED',
+  /** Slurm no longer knows the job under its id (or the id now belongs to another job). */
+  'REMOTE_JOB_LOST',
 ] as const;
 export const jobConditionSchema = z.enum(JOB_CONDITIONS);
 export type JobCondition = z.infer<typeof jobConditionSchema>;

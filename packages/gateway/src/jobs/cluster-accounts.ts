@@ -105,6 +105,6 @@ export async function clusterAccount(system: ExecutionSystem, caller: Caller): P
  * The account a job's own commands run as: the one it was submitted as. Jobs from before
  * per-user accounts ran as the service account, so that is where they are stopped.
  */
-export function jobAccount(job: JobRecord, system: ExecutionSystem): string {
+export function jobAccount(job: Pick<JobRecord, 'remoteUser'>, system: ExecutionSystem): string {
   return job.remoteUser ?? system.config.user;
 }

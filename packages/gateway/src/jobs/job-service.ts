@@ -8,27 +8,35 @@ import type {
   SubmitJobParams,
 } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
-import { JobNotFoundError, UnknownSystemError } from '../domain/errors.js';
+import { JobNotFoundError, NotAllowedError, UnknownSystemError } from '../domain/errors.js';
+import { TooManyActiveJobsError } from '../domain/limit-errors.js';
 import { SchedulerUnavailableError } from '../scheduler/errors.js';
-import type { JobChange, JobPage, JobRecord, JobStore } from '../store/job-store.js';
+import type { JobPage, JobRecord, JobStore, WatchedJob } from '../store/job-store.js';
 import type { Caller } from './caller.js';
 import { clusterAccount, jobAccount } from './cluster-accounts.js';
 import type { ExecutionSystem } from './execution-system.js';
 import { JobEvents } from './job-events.js';
+import { InProcessJobLocks } from './job-locks.js';
 import { JobWriter } from './job-writer.js';
+import { Monitors } from './monitors.js';
+import { Reconciler } from './reconciler.js';
 import { Stopper } from './stopper.js';
 import { Submitter, toSpec } from './submitter.js';
-import { type MonitorHost, SystemMonitor } from './system-monitor.js';
+import { SystemMonitor } from './system-monitor.js';
 
 const HOT_WINDOW_MS = 30_000;
+/** A job missing from every listing (or listed as another job) this long is lost. */
+const LOST_AFTER_MS = 5 * 60_000;
 
 /**
- * The job lifecycle: accepts jobs, hands them to their system's scheduler, stops them the way the
- * user asked, and keeps their state from the monitors' polls.
+ * The job lifecycle as the routes see it: accepts jobs and hands them to the Submitter, reads
+ * them, and hands stop requests to the Stopper. The way back (monitor → reconciler → writer) is
+ * wired here and runs on its own.
  */
-export class JobService implements MonitorHost {
+export class JobService {
   readonly events = new JobEvents();
-  private readonly monitors = new Map<string, SystemMonitor>();
+  private readonly monitors = new Monitors();
+  private readonly locks = new InProcessJobLocks();
   private readonly writer: JobWriter;
   private readonly submitter: Submitter;
   private readonly stopper: Stopper;
@@ -36,49 +44,59 @@ export class JobService implements MonitorHost {
   constructor(
     private readonly store: JobStore,
     private readonly systems: Map<string, ExecutionSystem>,
+    private readonly limits: { maxActiveJobsPerUser: number },
     log: FastifyBaseLogger,
   ) {
     this.writer = new JobWriter(store, this.events);
-    this.submitter = new Submitter(store, this.writer, systems, log, (id) =>
-      this.monitors.get(id)?.trigger(),
-    );
+    this.submitter = new Submitter(store, this.writer, systems, this.locks, this.monitors, log);
     this.stopper = new Stopper(
       store,
       this.writer,
       this.events,
       systems,
-      this.submitter,
-      (id) => this.monitors.get(id)!,
+      this.locks,
+      this.monitors,
       log,
     );
     for (const [id, system] of systems) {
-      this.monitors.set(
+      const accountOf = (job: WatchedJob) => jobAccount(job, system);
+      const reconciler = new Reconciler(
+        id,
+        this.writer,
+        this.locks,
+        this.stopper,
+        this.submitter,
+        accountOf,
+        { settleMs: system.config.commandTimeoutMs + 5_000, lostAfterMs: LOST_AFTER_MS },
+        log,
+      );
+      this.monitors.add(
         id,
         new SystemMonitor(
           system.scheduler,
           store,
-          this,
+          reconciler,
           {
             fastMs: system.config.pollFastMs,
             idleMs: system.config.pollIdleMs,
             hotWindowMs: HOT_WINDOW_MS,
-            settleMs: system.config.commandTimeoutMs + 5_000,
           },
           log,
-          (job) => jobAccount(job, system),
+          accountOf,
         ),
       );
     }
   }
 
   start(): void {
-    for (const m of this.monitors.values()) m.start();
+    this.monitors.start();
   }
 
-  async stop(): Promise<void> {
-    const submissions = this.submitter.close();
-    await Promise.all([...this.monitors.values()].map((m) => m.stop()));
-    await Promise.all([submissions, this.stopper.settle()]);
+  /** Takes no new submissions, stops polling, and waits for what is under way. */
+  async close(): Promise<void> {
+    this.submitter.close();
+    await this.monitors.close();
+    await this.locks.settle();
   }
 
   monitor(systemId: string): SystemMonitor | undefined {
@@ -93,6 +111,11 @@ export class JobService implements MonitorHost {
     }
     // Before anything is stored: a caller without an account on the system leaves no trace there.
     const remoteUser = await clusterAccount(system, caller);
+    // Checked before the insert, not with it: concurrent submits may pass the cap by a few.
+    const active = await this.store.countActive(caller.username);
+    if (active >= this.limits.maxActiveJobsPerUser) {
+      throw new TooManyActiveJobsError(caller.username, this.limits.maxActiveJobsPerUser);
+    }
     const now = new Date().toISOString();
     const job: JobRecord = {
       id: randomUUID(),
@@ -134,7 +157,7 @@ export class JobService implements MonitorHost {
       actor: caller.username,
       description: `job accepted for ${params.execSystemId}, to run as ${remoteUser}`,
     });
-    this.submitter.start(job);
+    this.submitter.start(job.id);
     return job;
   }
 
@@ -178,29 +201,11 @@ export class JobService implements MonitorHost {
     mode: StopMode,
     whatIf: boolean,
   ): Promise<StopJobResult[]> {
-    const jobs = await this.store.select(caller.username, selector);
+    const owner = selector.owner ?? caller.username;
+    if (owner !== caller.username && !caller.isAdmin) {
+      throw new NotAllowedError('body.selector.owner', "only admins may stop other users' jobs");
+    }
+    const jobs = await this.store.select(owner, selector);
     return this.stopper.many(caller, jobs, mode, whatIf);
-  }
-
-  // --- MonitorHost ---
-
-  apply(jobId: string, change: JobChange): Promise<JobRecord | undefined> {
-    return this.writer.apply(jobId, change);
-  }
-
-  isSubmitting(jobId: string): boolean {
-    return this.submitter.isSubmitting(jobId);
-  }
-
-  isSignalling(jobId: string): boolean {
-    return this.stopper.isSignalling(jobId);
-  }
-
-  resumeSubmission(job: JobRecord): void {
-    this.submitter.start(job);
-  }
-
-  resumeStop(job: JobRecord): void {
-    this.stopper.resume(job);
   }
 }

@@ -6,7 +6,7 @@ import {
 } from '@hpcgate/contract';
 import { stepsTo } from '../domain/transitions.js';
 import type { RemoteJob, RemoteOutcome } from '../scheduler/scheduler.js';
-import type { JobChange, JobRecord } from '../store/job-store.js';
+import type { JobChange, WatchedJob } from '../store/job-store.js';
 
 const OUTCOME: Record<RemoteOutcome, { status: JobStatus; condition: JobCondition }> = {
   completed: { status: 'FINISHED', condition: 'NORMAL_COMPLETION' },
@@ -31,10 +31,10 @@ const RAN = new Set<RemoteOutcome>(['completed', 'failed', 'timeout', 'out_of_me
  * code stay in remoteState and exitCode. A job that had already ended when the request came keeps
  * its own outcome, and the request is marked TOO_LATE.
  */
-export function changeFromRemote(job: JobRecord, remote: RemoteJob, now: Date): JobChange | null {
+export function changeFromRemote(job: WatchedJob, remote: RemoteJob, now: Date): JobChange | null {
   const patch: NonNullable<JobChange['patch']> = {};
-  type Patchable = keyof NonNullable<JobChange['patch']>;
-  const set = <K extends Patchable>(key: K, value: JobRecord[K]) => {
+  type Patchable = keyof NonNullable<JobChange['patch']> & keyof WatchedJob;
+  const set = <K extends Patchable>(key: K, value: WatchedJob[K]) => {
     if (job[key] !== value) (patch as Record<Patchable, unknown>)[key] = value;
   };
   // A queued job's start time is Slurm's estimate, and a job cancelled while queued gets one too.
@@ -66,12 +66,14 @@ export function changeFromRemote(job: JobRecord, remote: RemoteJob, now: Date): 
   else {
     const stop = job.stopRequest;
     // Only a stop that reached Slurm before the job ended can have ended it (both times by the
-    // cluster's clock).
-    const stoppedByUser =
-      stop !== null &&
-      (stop.outcome === 'SIGNALLED' || stop.outcome === 'CONFIRMED') &&
-      stop.signalledAt !== null &&
-      !endedBefore(remote.ended, stop.signalledAt);
+    // cluster's clock). A stop whose sending was never recorded (the gateway died right after
+    // the scancel) may have reached Slurm all the same: it counts when the job ended after it was
+    // requested in a way a stop ends a job (cancelled, or killed by a signal), never a job that
+    // completed or failed on its own.
+    const sentAt =
+      stop?.signalledAt ??
+      (stop && stop.outcome !== 'TOO_LATE' && endedLikeAStop(remote) ? stop.requestedAt : null);
+    const stoppedByUser = stop !== null && sentAt !== null && !endedBefore(remote.ended, sentAt);
     let condition: JobCondition;
     if (stop && stoppedByUser) {
       target = 'CANCELLED';
@@ -108,6 +110,11 @@ export function changeFromRemote(job: JobRecord, remote: RemoteJob, now: Date): 
   }));
   if (steps.length === 0 && Object.keys(patch).length === 0) return null;
   return { steps, patch, expectStatus: [job.status] };
+}
+
+/** Slurm's word for an end that a stop request (scancel, a signal) would have caused. */
+function endedLikeAStop(remote: RemoteJob): boolean {
+  return remote.outcome === 'cancelled' || (remote.outcome === 'failed' && !!remote.exitSignal);
 }
 
 /** Slurm keeps whole seconds: a job ended before the signal only if it ended in an earlier second. */

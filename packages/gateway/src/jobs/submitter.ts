@@ -4,7 +4,9 @@ import type { BatchJobSpec } from '../scheduler/scheduler.js';
 import type { JobRecord, JobStore } from '../store/job-store.js';
 import { jobAccount } from './cluster-accounts.js';
 import type { ExecutionSystem } from './execution-system.js';
+import type { JobLocks } from './job-locks.js';
 import type { JobWriter } from './job-writer.js';
+import type { PollTrigger } from './poll-trigger.js';
 
 /** Submissions whose outcome stayed unknown this many times fail for good. */
 const MAX_SUBMIT_ATTEMPTS = 5;
@@ -15,7 +17,6 @@ const MAX_SUBMIT_ATTEMPTS = 5;
  * find by its tag (or to submit again): a job is never submitted twice on purpose.
  */
 export class Submitter {
-  private readonly inFlight = new Map<string, Promise<void>>();
   private readonly attempts = new Map<string, number>();
   private closed = false;
 
@@ -23,55 +24,44 @@ export class Submitter {
     private readonly store: JobStore,
     private readonly writer: JobWriter,
     private readonly systems: Map<string, ExecutionSystem>,
+    private readonly locks: JobLocks,
+    private readonly polls: PollTrigger,
     private readonly log: FastifyBaseLogger,
-    /** Called once Slurm has the job, so that its monitor looks soon. */
-    private readonly submitted: (systemId: string) => void,
   ) {}
 
-  start(job: JobRecord): void {
-    if (this.closed || this.inFlight.has(job.id)) return;
-    const run = this.submitToScheduler(job)
-      .catch((err: Error) =>
-        this.log.error({ jobId: job.id, err: err.message }, 'submission crashed'),
-      )
-      .finally(() => this.inFlight.delete(job.id));
-    this.inFlight.set(job.id, run);
+  /** Submits in the background, under the job's lock; a second call while one runs joins it. */
+  start(jobId: string): void {
+    if (this.closed) return;
+    this.locks
+      .run(jobId, 'submit', 'submit', () => this.submitToScheduler(jobId))
+      .catch((err: Error) => this.log.error({ jobId, err: err.message }, 'submission crashed'));
   }
 
-  isSubmitting(jobId: string): boolean {
-    return this.inFlight.has(jobId);
-  }
-
-  /** The submission of `jobId` under way, if any. */
-  current(jobId: string): Promise<void> | undefined {
-    return this.inFlight.get(jobId);
-  }
-
-  /** Takes no new submissions and waits for those under way. */
-  async close(): Promise<void> {
+  /** Takes no new submissions (those under way are waited for through the locks). */
+  close(): void {
     this.closed = true;
-    await Promise.allSettled(this.inFlight.values());
   }
 
   get isClosed(): boolean {
     return this.closed;
   }
 
-  private async submitToScheduler(job: JobRecord): Promise<void> {
+  private async submitToScheduler(jobId: string): Promise<void> {
+    // Read under the lock: a stop recorded meanwhile is seen here.
+    const job = await this.store.get(jobId);
+    if (!job || job.status !== 'PROCESSING_INPUTS') return;
     const system = this.systems.get(job.execSystemId)!;
-    const fresh = (await this.store.get(job.id))!;
-    if (fresh.status !== 'PROCESSING_INPUTS') return;
-    if (fresh.stopRequest) {
+    if (job.stopRequest) {
       // Stopped before it reached Slurm: it never will.
       await this.writer.apply(job.id, {
         steps: [{ status: 'CANCELLED', description: 'stopped before it was handed to Slurm' }],
         patch: {
           condition:
-            fresh.stopRequest.mode === 'terminate' ? 'TERMINATED_BY_USER' : 'CANCELLED_BY_USER',
+            job.stopRequest.mode === 'terminate' ? 'TERMINATED_BY_USER' : 'CANCELLED_BY_USER',
           ended: new Date().toISOString(),
           remoteDone: true,
           stopRequest: {
-            ...fresh.stopRequest,
+            ...job.stopRequest,
             outcome: 'CONFIRMED',
             message: 'never reached Slurm',
           },
@@ -82,7 +72,7 @@ export class Submitter {
     }
     let remoteJobId: string;
     try {
-      remoteJobId = await system.scheduler.submit(toSpec(fresh), jobAccount(fresh, system));
+      remoteJobId = await system.scheduler.submit(toSpec(job), jobAccount(job, system));
       this.attempts.delete(job.id);
     } catch (err) {
       const message = (err as Error).message;
@@ -131,7 +121,7 @@ export class Submitter {
       ],
       expectStatus: ['PROCESSING_INPUTS'],
     });
-    this.submitted(job.execSystemId);
+    this.polls.trigger(job.execSystemId);
   }
 }
 

@@ -1,29 +1,13 @@
-import { isTerminal } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
 import type { PollResult, Scheduler } from '../scheduler/scheduler.js';
-import type { JobChange, JobRecord, JobStore } from '../store/job-store.js';
-import { changeFromRemote } from './remote-outcome.js';
-
-/** What the monitor needs from the job service. */
-export interface MonitorHost {
-  apply(jobId: string, change: JobChange): Promise<JobRecord | undefined>;
-  /** True while this process is handing the job to the scheduler. */
-  isSubmitting(jobId: string): boolean;
-  /** True while a stop signal for the job is on its way: its end is the stop's to record. */
-  isSignalling(jobId: string): boolean;
-  /** A job left in PROCESSING_INPUTS that the scheduler does not list: submit it (again). */
-  resumeSubmission(job: JobRecord): void;
-  /** A stop recorded but never (successfully) sent: send it. */
-  resumeStop(job: JobRecord): void;
-}
+import type { JobStore, WatchedJob } from '../store/job-store.js';
+import type { Reconciler } from './reconciler.js';
 
 export interface MonitorTimings {
   fastMs: number;
   idleMs: number;
   /** How long after a submit or stop the monitor keeps polling fast. */
   hotWindowMs: number;
-  /** How long a submission with no answer may take to show up in the scheduler's listing. */
-  settleMs: number;
 }
 
 /** After a stop, Slurm usually confirms within 100–200 ms: poll every 50 ms for 3 s. */
@@ -39,9 +23,10 @@ export interface CycleStats {
 }
 
 /**
- * Watches one execution system: one poll per cycle for all its jobs, whatever their number.
- * Polls fast for a while after a submit or a stop request, slowly otherwise, and not at all when
- * it has nothing to watch.
+ * Watches one execution system: one poll per cycle for all its jobs, whatever their number and
+ * their users, handed to the Reconciler. Polls fast for a while after a submit or a stop request,
+ * slowly otherwise, and not at all when it has nothing to watch. It only polls: what the results
+ * mean is the Reconciler's to decide.
  */
 export class SystemMonitor {
   private running = false;
@@ -56,11 +41,11 @@ export class SystemMonitor {
   constructor(
     private readonly scheduler: Scheduler,
     private readonly store: JobStore,
-    private readonly host: MonitorHost,
+    private readonly reconciler: Reconciler,
     private readonly timings: MonitorTimings,
     private readonly log: FastifyBaseLogger,
-    /** The Unix account a job runs as: its own commands (a re-sent cancel) are sent as it. */
-    private readonly accountOf: (job: JobRecord) => string,
+    /** The Unix account a job runs as: the poll lists those accounts' jobs. */
+    private readonly accountOf: (job: WatchedJob) => string,
   ) {}
 
   start(): void {
@@ -69,7 +54,7 @@ export class SystemMonitor {
     this.loopDone = this.loop();
   }
 
-  async stop(): Promise<void> {
+  async close(): Promise<void> {
     this.running = false;
     this.wake?.();
     await this.loopDone;
@@ -125,7 +110,7 @@ export class SystemMonitor {
 
   private async cycle(): Promise<void> {
     const started = performance.now();
-    let watched: JobRecord[] = [];
+    let watched: WatchedJob[] = [];
     let result: PollResult | null = null;
     let error: string | null = null;
     try {
@@ -133,7 +118,9 @@ export class SystemMonitor {
       if (watched.length === 0) return;
       const ids = watched.flatMap((j) => (j.remoteJobId ? [j.remoteJobId] : []));
       result = await this.scheduler.poll(ids, [...new Set(watched.map(this.accountOf))]);
-      await this.apply(watched, result);
+      const reconciled = await this.reconciler.reconcile(watched, result);
+      result.commands += reconciled.commands;
+      if (reconciled.again) this.trigger();
     } catch (err) {
       error = (err as Error).message;
       this.log.warn({ system: this.scheduler.systemId, err: error }, 'poll cycle failed');
@@ -147,103 +134,6 @@ export class SystemMonitor {
           error,
         };
       }
-    }
-  }
-
-  private async apply(watched: JobRecord[], result: PollResult): Promise<void> {
-    const now = new Date();
-    /** Per account: Slurm ids of terminated jobs that Slurm still runs. */
-    const stillRunningAfterTerminate = new Map<string, string[]>();
-    for (const job of watched) {
-      if (!job.remoteJobId) {
-        if (!this.host.isSubmitting(job.id)) await this.reconcileUnrecorded(job, result);
-        continue;
-      }
-      const remote = result.byId.get(job.remoteJobId);
-      if (!remote) continue; // not listed yet, or purged without a record: ask again next cycle
-      // Another account's job under this id is not this job, whatever it says.
-      if (remote.remoteUser !== null && remote.remoteUser !== this.accountOf(job)) {
-        this.log.warn(
-          { jobId: job.id, remoteJobId: job.remoteJobId, remoteUser: remote.remoteUser },
-          'Slurm lists this job id under another account: ignored',
-        );
-        continue;
-      }
-      // A stop on its way decides how this end is recorded; the stop refreshes right after.
-      if (remote.phase === 'ended' && this.host.isSignalling(job.id)) continue;
-      const change = changeFromRemote(job, remote, now);
-      // Computed from the job as read at the start of the cycle: if anything changed it since
-      // (a stop request, say), skip it now and judge it again next cycle.
-      const updated = change
-        ? await this.host.apply(job.id, { ...change, expectLastUpdated: job.lastUpdated })
-        : job;
-      if (!updated) {
-        this.trigger();
-        continue;
-      }
-      if (updated.status === 'CANCELLED' && !updated.remoteDone && remote.phase !== 'ended') {
-        const account = this.accountOf(job);
-        stillRunningAfterTerminate.set(account, [
-          ...(stillRunningAfterTerminate.get(account) ?? []),
-          job.remoteJobId,
-        ]);
-      }
-      const stop = updated.stopRequest;
-      if (
-        !isTerminal(updated.status) &&
-        stop &&
-        (stop.outcome === 'REQUESTED' || stop.outcome === 'FAILED')
-      ) {
-        this.host.resumeStop(updated);
-      }
-    }
-    // terminate: the job is CANCELLED for the user already; keep cancelling until Slurm agrees.
-    for (const [account, remoteJobIds] of stillRunningAfterTerminate) {
-      result.commands++;
-      await this.scheduler.signal(remoteJobIds, 'cancel', account);
-      this.trigger();
-    }
-  }
-
-  /**
-   * A job without a Slurm id that this process is not submitting: a previous run (or an answer
-   * that never came) left it. If Slurm lists a job carrying its tag, that is its remote job (never
-   * submit twice); if not, a PROCESSING_INPUTS job is submitted once the last attempt is old
-   * enough to have shown up, and a terminated one is let go.
-   */
-  private async reconcileUnrecorded(job: JobRecord, result: PollResult): Promise<void> {
-    const remote = result.byTag.get(job.id);
-    if (remote && (remote.remoteUser === null || remote.remoteUser === this.accountOf(job))) {
-      this.log.info(
-        { jobId: job.id, remoteJobId: remote.remoteJobId },
-        'found unrecorded remote job',
-      );
-      await this.host.apply(job.id, {
-        patch: { remoteJobId: remote.remoteJobId, remoteSubmitted: new Date().toISOString() },
-        events: [
-          {
-            event: 'REMOTE_SUBMITTED',
-            actor: null,
-            description: `found Slurm job ${remote.remoteJobId} carrying this job's tag`,
-          },
-        ],
-        expectLastUpdated: job.lastUpdated,
-      });
-      this.trigger();
-      return;
-    }
-    if (job.status === 'CANCELLED') {
-      await this.host.apply(job.id, {
-        patch: { remoteDone: true },
-        expectLastUpdated: job.lastUpdated,
-      });
-      return;
-    }
-    if (
-      job.status === 'PROCESSING_INPUTS' &&
-      Date.now() - Date.parse(job.lastUpdated) > this.timings.settleMs
-    ) {
-      this.host.resumeSubmission(job);
     }
   }
 }

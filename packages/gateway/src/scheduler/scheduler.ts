@@ -50,6 +50,19 @@ export interface RemoteJob {
   remoteUser: string | null;
 }
 
+/** A remote job to signal, and the hpcgate id it must carry: no other job is ever signalled. */
+export interface SignalTarget {
+  remoteJobId: string;
+  gatewayJobId: string;
+}
+
+export interface SignalResult {
+  /** When the signal was sent, by the cluster's clock. */
+  sentAt: string;
+  /** Targets whose remote id no longer carries their tag (or is unknown): nothing was sent them. */
+  notThisJob: string[];
+}
+
 export interface PollResult {
   /** The jobs asked about that the scheduler still knows. */
   byId: Map<string, RemoteJob>;
@@ -57,6 +70,11 @@ export interface PollResult {
   byTag: Map<string, RemoteJob>;
   /** How many remote commands this poll cost. */
   commands: number;
+  /**
+   * Why some asked-for ids may be missing from `byId` although the scheduler still has a record
+   * (the finished-job source failed), or null when the answer is complete.
+   */
+  incomplete: string | null;
 }
 
 /** The ways to stop a job that the scheduler itself carries out (`terminate` is the gateway's). */
@@ -78,10 +96,10 @@ export interface Scheduler {
    * measured by.
    */
   signal(
-    remoteJobIds: readonly string[],
+    targets: readonly SignalTarget[],
     mode: SignalMode,
     account: string,
-  ): Promise<{ sentAt: string }>;
+  ): Promise<SignalResult>;
   /** Refuses what the scheduler would run differently from what the gateway tracks. */
   check(spec: BatchJobSpec, allowedPartitions: readonly string[]): void;
   /**

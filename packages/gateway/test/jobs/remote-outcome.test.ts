@@ -74,6 +74,35 @@ describe('changeFromRemote', () => {
     expect(c.patch!.condition).toBe('NORMAL_COMPLETION');
   });
 
+  it("a stop whose sending was never recorded (crash after scancel) still ends the job as the user's", () => {
+    // requestedAt 00:00:09, Slurm ended it at 00:00:10 as a stop would: the user's stop did it.
+    const c = changeFromRemote(job({ stopRequest: stop('REQUESTED', null) }), remote(), now)!;
+    expect(c.steps!.map((s) => s.status)).toEqual(['CANCELLED']);
+    expect(c.patch).toMatchObject({ condition: 'FORCE_STOPPED_BY_USER' });
+    expect(c.patch!.stopRequest!.outcome).toBe('CONFIRMED');
+    const cancelled = changeFromRemote(
+      job({ stopRequest: stop('REQUESTED', null) }),
+      remote({ state: 'CANCELLED', outcome: 'cancelled', exitSignal: 0 }),
+      now,
+    )!;
+    expect(cancelled.patch).toMatchObject({ condition: 'FORCE_STOPPED_BY_USER' });
+  });
+
+  it('an unsent stop does not claim a job that ended before it was asked for', () => {
+    const c = changeFromRemote(
+      job({ stopRequest: stop('REQUESTED', null) }),
+      remote({
+        state: 'CANCELLED',
+        outcome: 'cancelled',
+        exitSignal: 0,
+        ended: '2026-01-01T00:00:05.000Z',
+      }),
+      now,
+    )!;
+    expect(c.patch).toMatchObject({ condition: 'SCHEDULER_CANCELLED' });
+    expect(c.patch!.stopRequest!.outcome).toBe('TOO_LATE');
+  });
+
   it('a queued job seen already finished went through RUNNING', () => {
     const c = changeFromRemote(
       job({ status: 'PENDING', remoteStarted: null }),

@@ -34,6 +34,7 @@ const builder = (y: Argv<GlobalArgs>) =>
     })
     .option('system', { type: 'string', describe: 'only jobs on this execution system' })
     .option('tag', { type: 'string', array: true, nargs: 1, describe: 'only jobs with this tag' })
+    .option('owner', { type: 'string', describe: "another user's jobs (admins only)" })
     .option('mode', {
       choices: STOP_MODES,
       default: 'cancel' as StopMode,
@@ -113,6 +114,7 @@ function selectorOf(args: StopArgs, ids: string[]): JobSelector {
   if (Object.keys(selector).length === 0) {
     throw usage('name the jobs to stop: ids (or - for stdin), --name, --status, --system or --tag');
   }
+  if (args.owner) selector.owner = args.owner;
   return selector;
 }
 

@@ -43,6 +43,20 @@ function realStop(seen: StopBody[] = []): nock.Interceptor {
 }
 
 describe('jobs stop', () => {
+  it('--owner scopes the selector to another user (the gateway lets only admins)', async () => {
+    const seen: StopBody[] = [];
+    preview([wouldStop(aJob)], seen);
+    const r = await run(['jobs', 'stop', '--name', 'exp-*', '--owner', 'bob', '--what-if']);
+    expect(r.code).toBe(ExitCode.OK);
+    expect(seen[0]!.selector).toEqual({ names: ['exp-*'], owner: 'bob' });
+  });
+
+  it('--owner alone names no jobs: refused before any request', async () => {
+    const r = await run(['jobs', 'stop', '--owner', 'bob', '--yes']);
+    expect(r.code).toBe(ExitCode.USAGE);
+    expectOneErrorLine(r.err, /name the jobs to stop/);
+  });
+
   it('an empty selector is refused before any request', async () => {
     const r = await run(['jobs', 'stop', '--yes']);
     expect(r.code).toBe(ExitCode.USAGE);

@@ -1,6 +1,6 @@
-import type { BatchJobSpec, SignalMode } from '../scheduler.js';
+import type { BatchJobSpec, SignalMode, SignalTarget } from '../scheduler.js';
 import { SACCT_FIELDS, SQUEUE_FIELDS, TAG_PREFIX } from './parse.js';
-import { commandLine } from './quote.js';
+import { commandLine, shellQuote } from './quote.js';
 
 /** Every Slurm command line the gateway runs, built from quoted words only. */
 
@@ -65,26 +65,40 @@ export function sacctCommand(remoteJobIds: readonly string[], source: FinishedJo
  *   which Slurm turns into a cancel with KillWait), then SIGUSR2 to the wrapper, which kills the
  *   rest at once. Only for running jobs: a queued job is simply cancelled.
  */
-export function stopCommand(remoteJobIds: readonly string[], mode: SignalMode): string {
+export function stopCommand(targets: readonly SignalTarget[], mode: SignalMode): string {
   // The cluster's clock first: Slurm's end times are by it, not by the gateway's.
-  return `date +%s; ${signalCommand(remoteJobIds.map(assertJobId), mode)}`;
+  return [
+    'date +%s',
+    ...targets.map((t) => ifThisJob(t, signalCommand(assertJobId(t.remoteJobId), mode))),
+  ].join('; ');
 }
 
-function signalCommand(ids: string[], mode: SignalMode): string {
+/** What stopCommand prints for a target whose id now carries another tag (or none). */
+export const NOT_THIS_JOB = 'hpcgate-not-this-job';
+
+/**
+ * Runs `command` only if Slurm's job `remoteJobId` still carries the gateway's tag for this job:
+ * a controller that lost its state gives old ids to new jobs, and those are never signalled.
+ */
+function ifThisJob(target: SignalTarget, command: string): string {
+  const id = assertJobId(target.remoteJobId);
+  const tag = `${TAG_PREFIX}${target.gatewayJobId}`;
+  const look = commandLine(['squeue', '--noheader', '--states=all', `--jobs=${id}`, '--format=%k']);
+  return `if [ "$(${look} 2>/dev/null)" = ${shellQuote(tag)} ]; then ${command}; else echo ${shellQuote(`${NOT_THIS_JOB} ${id}`)}; fi`;
+}
+
+function signalCommand(id: string, mode: SignalMode): string {
   switch (mode) {
     case 'cancel':
-      return commandLine(['scancel', ...ids]);
+      return commandLine(['scancel', id]);
     case 'interrupt':
-      return commandLine(['scancel', '--full', '--signal=INT', ...ids]);
+      return commandLine(['scancel', '--full', '--signal=INT', id]);
     case 'force-stop':
-      return ids
-        .map(
-          (id) =>
-            `for s in $(${commandLine(['squeue', '--noheader', '--steps', `--jobs=${id}`, '--format=%i'])}); do ` +
-            `case "$s" in *.batch|*.extern) ;; *) scancel --signal=KILL "$s";; esac; done; ` +
-            commandLine(['scancel', '--batch', '--signal=USR2', id]),
-        )
-        .join('; ');
+      return (
+        `for s in $(${commandLine(['squeue', '--noheader', '--steps', `--jobs=${id}`, '--format=%i'])}); do ` +
+        `case "$s" in *.batch|*.extern) ;; *) scancel --signal=KILL "$s";; esac; done; ` +
+        commandLine(['scancel', '--batch', '--signal=USR2', id])
+      );
   }
 }
 

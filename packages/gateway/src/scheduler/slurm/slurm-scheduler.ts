@@ -3,18 +3,31 @@ import { join } from 'node:path';
 import type { ExecutionSystemConfig } from '../../config/schema.js';
 import { InvalidJobRequestError } from '../../domain/errors.js';
 import { SchedulerCommandError } from '../errors.js';
-import type { BatchJobSpec, PollResult, RemoteJob, Scheduler, SignalMode } from '../scheduler.js';
-import { batchScript, checkDirectives, sbatchDirectives } from './batch-script.js';
+import type {
+  BatchJobSpec,
+  PollResult,
+  RemoteJob,
+  Scheduler,
+  SignalMode,
+  SignalResult,
+  SignalTarget,
+} from '../scheduler.js';
+import { batchScript, userScript } from './batch-script.js';
 import {
   assertAccount,
+  NOT_THIS_JOB,
   sacctCommand,
   sbatchCommand,
   squeueCommand,
   stopCommand,
 } from './commands.js';
+import { DirectivePolicyError, parseDirectives } from './directives.js';
 import { parseSacct, parseSbatch, parseSlurmTime, parseSqueue } from './parse.js';
 import type { ExecResult, SshLogin } from './ssh-connection.js';
 import { SshPool } from './ssh-pool.js';
+
+/** Ids asked of the finished-job records in one command: a bound on its length (~4 KB). */
+const MAX_RECORD_IDS = 500;
 
 /**
  * Slurm reached over SSH: each job's commands as its own Unix account (the gateway holds one key
@@ -54,23 +67,41 @@ export class SlurmScheduler implements Scheduler {
   }
 
   async signal(
-    remoteJobIds: readonly string[],
+    targets: readonly SignalTarget[],
     mode: SignalMode,
     account: string,
-  ): Promise<{ sentAt: string }> {
-    const r = await this.pool.exec(this.loginOf(account), stopCommand(remoteJobIds, mode));
+  ): Promise<SignalResult> {
+    const r = await this.pool.exec(this.loginOf(account), stopCommand(targets, mode));
     // scancel exits 0 for a finished or unknown job, and 1 ("Invalid job id") when signalling
     // one: neither is a failure, the caller re-reads the job's real state.
     if (r.code !== 0 && !/Invalid job id|already completing or completed/i.test(r.stderr)) {
       throw this.failure('scancel', r);
     }
-    const sentAt = parseSlurmTime(r.stdout.split('\n')[0]?.trim() ?? '');
-    return { sentAt: sentAt ?? new Date().toISOString() };
+    const lines = r.stdout.split('\n').map((l) => l.trim());
+    const sentAt = parseSlurmTime(lines[0] ?? '');
+    const notThisJob = lines.flatMap((l) =>
+      l.startsWith(`${NOT_THIS_JOB} `) ? [l.slice(NOT_THIS_JOB.length + 1)] : [],
+    );
+    return { sentAt: sentAt ?? new Date().toISOString(), notThisJob };
   }
 
+  /**
+   * The `#SBATCH` lines of the very text the wrapper copies them from (the script, or the command),
+   * against the allow-list; and the partition against the system's. The gateway's own parameters
+   * need no check against the directives: they go on sbatch's command line, which wins.
+   */
   check(spec: BatchJobSpec, allowedPartitions: readonly string[]): void {
-    const problem = checkDirectives(sbatchDirectives(spec.script ?? ''), allowedPartitions);
-    if (problem) throw new InvalidJobRequestError('body.script', problem);
+    const { body, field, lineOffset } = userScript(spec);
+    try {
+      parseDirectives(body, lineOffset);
+    } catch (err) {
+      if (!(err instanceof DirectivePolicyError)) throw err;
+      const where = field === 'body.script' ? 'the script' : 'the command';
+      throw new InvalidJobRequestError(
+        field,
+        `#SBATCH directive refused: ${where}, ${err.message}`,
+      );
+    }
     if (
       spec.partition &&
       allowedPartitions.length > 0 &&
@@ -100,20 +131,33 @@ export class SlurmScheduler implements Scheduler {
       byId.set(job.remoteJobId, job);
       if (job.gatewayJobId) byTag.set(job.gatewayJobId, job);
     }
-    // Jobs the controller already purged: one more command for all of them together.
+    // Jobs the controller already purged: one more command for all of them together (at most
+    // MAX_RECORD_IDS a cycle, so the command line stays short; the rest are asked next time).
     const wanted = new Set(remoteJobIds);
     const missing = remoteJobIds.filter((id) => !byId.has(id));
+    let incomplete: string | null =
+      missing.length > MAX_RECORD_IDS
+        ? `${missing.length - MAX_RECORD_IDS} finished-job records left for later cycles`
+        : null;
     if (missing.length > 0) {
       commands++;
-      const records = await this.run('sacct', sacctCommand(missing, this.config.finishedJobSource));
-      for (const job of parseSacct(records)) {
-        byId.set(job.remoteJobId, job);
+      try {
+        const records = await this.run(
+          'sacct',
+          sacctCommand(missing.slice(0, MAX_RECORD_IDS), this.config.finishedJobSource),
+        );
+        for (const job of parseSacct(records)) byId.set(job.remoteJobId, job);
+      } catch (err) {
+        // The listing stands on its own: every job it shows is still updated (and stops
+        // confirmed); only the purged ones wait for the record source to answer again.
+        incomplete = (err as Error).message;
       }
     }
     return {
       byId: new Map([...byId].filter(([id]) => wanted.has(id))),
       byTag,
       commands,
+      incomplete,
     };
   }
 

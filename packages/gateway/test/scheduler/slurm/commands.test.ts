@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchJobSpec } from '../../../src/scheduler/scheduler.js';
-import { checkDirectives, sbatchDirectives } from '../../../src/scheduler/slurm/batch-script.js';
 import { sbatchCommand, stopCommand } from '../../../src/scheduler/slurm/commands.js';
 import { commandLine, shellQuote } from '../../../src/scheduler/slurm/quote.js';
 
@@ -57,33 +56,24 @@ describe('Slurm command lines', () => {
   });
 
   it('stop commands read the cluster clock first and take only numeric ids', () => {
-    expect(stopCommand(['12', '13'], 'cancel')).toBe("date +%s; 'scancel' '12' '13'");
-    expect(stopCommand(['12'], 'interrupt')).toBe(
-      "date +%s; 'scancel' '--full' '--signal=INT' '12'",
+    const t = (remoteJobId: string) => ({ remoteJobId, gatewayJobId: `g-${remoteJobId}` });
+    const cancel = stopCommand([t('12'), t('13')], 'cancel');
+    expect(cancel.startsWith('date +%s; ')).toBe(true);
+    expect(cancel).toContain("then 'scancel' '12'; else");
+    expect(cancel).toContain("then 'scancel' '13'; else");
+    expect(stopCommand([t('12')], 'interrupt')).toContain(
+      "then 'scancel' '--full' '--signal=INT' '12'; else",
     );
-    expect(stopCommand(['12'], 'force-stop')).toContain("'scancel' '--batch' '--signal=USR2' '12'");
-    expect(() => stopCommand(['12; rm -rf ~'], 'cancel')).toThrow(/not a Slurm job id/);
-  });
-});
-
-describe('#SBATCH lines of a user script', () => {
-  it('are read up to the first command', () => {
-    expect(
-      sbatchDirectives('#!/bin/bash\n#SBATCH --hold\n# note\n#SBATCH -t 5\necho\n#SBATCH --late\n'),
-    ).toEqual(['#SBATCH --hold', '#SBATCH -t 5']);
+    expect(stopCommand([t('12')], 'force-stop')).toContain(
+      "'scancel' '--batch' '--signal=USR2' '12'",
+    );
+    expect(() => stopCommand([t('12; rm -rf ~')], 'cancel')).toThrow(/not a Slurm job id/);
   });
 
-  it('may not turn the job into an array, move it to another cluster or retag it', () => {
-    expect(checkDirectives(['#SBATCH --array=1-10'], [])).toMatch(/array/);
-    expect(checkDirectives(['#SBATCH -a 1-10'], [])).toMatch(/array/);
-    expect(checkDirectives(['#SBATCH -M other'], [])).toMatch(/clusters/);
-    expect(checkDirectives(['#SBATCH --comment=hpcgate:x'], [])).toMatch(/comment/);
-    expect(checkDirectives(['#SBATCH --hold', '#SBATCH -t 5'], [])).toBeNull();
-  });
-
-  it('may only name partitions the system offers', () => {
-    expect(checkDirectives(['#SBATCH -p gpu'], ['debug'])).toMatch(/not offered/);
-    expect(checkDirectives(['#SBATCH --partition=debug'], ['debug'])).toBeNull();
-    expect(checkDirectives(['#SBATCH -pgpu'], ['debug'])).toMatch(/not offered/);
+  it("signal a Slurm id only while it carries the job's own tag", () => {
+    const line = stopCommand([{ remoteJobId: '42', gatewayJobId: 'abc' }], 'cancel');
+    expect(line).toBe(
+      "date +%s; if [ \"$('squeue' '--noheader' '--states=all' '--jobs=42' '--format=%k' 2>/dev/null)\" = 'hpcgate:abc' ]; then 'scancel' '42'; else echo 'hpcgate-not-this-job 42'; fi",
+    );
   });
 });

@@ -1,0 +1,62 @@
+/** What holds a job: handing it to the scheduler, or sending it a stop. */
+export type JobActivity = 'submit' | 'signal';
+
+/**
+ * One lock per job: the gateway does one remote thing to a job at a time (a stop waits for the
+ * submission under way, so that the id sbatch returns is stopped), and identical requests that
+ * arrive together share one run (ten concurrent cancels send one scancel). The monitor leaves a
+ * job whose lock is held to its holder. In-process for the embedded store; replicas will need a
+ * database lock behind the same interface.
+ */
+export interface JobLocks {
+  /**
+   * Runs `fn` holding the job's lock, after whoever holds or waits for it. A run with the same
+   * `share` key already waiting or running is joined instead of run again.
+   */
+  run<T>(jobId: string, activity: JobActivity, share: string, fn: () => Promise<T>): Promise<T>;
+  /** The activity holding the job now, if any. */
+  holder(jobId: string): JobActivity | null;
+  /** Waits for every run under way. */
+  settle(): Promise<void>;
+}
+
+interface Queued {
+  share: string;
+  activity: JobActivity;
+  done: Promise<unknown>;
+}
+
+export class InProcessJobLocks implements JobLocks {
+  /** Per job: the runs holding or waiting for its lock, in order (the first holds it). */
+  private readonly queues = new Map<string, Queued[]>();
+
+  run<T>(jobId: string, activity: JobActivity, share: string, fn: () => Promise<T>): Promise<T> {
+    const queue = this.queues.get(jobId) ?? [];
+    const twin = queue.find((q) => q.share === share);
+    if (twin) return twin.done as Promise<T>;
+    const before = queue.at(-1)?.done;
+    const entry: Queued = { share, activity, done: Promise.resolve() };
+    const done = (async () => {
+      await before?.catch(() => {});
+      return fn();
+    })().finally(() => {
+      const q = this.queues.get(jobId);
+      if (!q) return;
+      q.splice(q.indexOf(entry), 1);
+      if (q.length === 0) this.queues.delete(jobId);
+    });
+    entry.done = done;
+    queue.push(entry);
+    this.queues.set(jobId, queue);
+    return done;
+  }
+
+  holder(jobId: string): JobActivity | null {
+    return this.queues.get(jobId)?.[0]?.activity ?? null;
+  }
+
+  async settle(): Promise<void> {
+    const all = [...this.queues.values()].flat().map((q) => q.done);
+    await Promise.allSettled(all);
+  }
+}

@@ -1,0 +1,35 @@
+import type { PollTrigger } from './poll-trigger.js';
+import type { SystemMonitor } from './system-monitor.js';
+
+/** Every system's monitor, and the one way the request side pokes them. */
+export class Monitors implements PollTrigger {
+  private readonly bySystem = new Map<string, SystemMonitor>();
+
+  add(systemId: string, monitor: SystemMonitor): void {
+    this.bySystem.set(systemId, monitor);
+  }
+
+  get(systemId: string): SystemMonitor | undefined {
+    return this.bySystem.get(systemId);
+  }
+
+  trigger(systemId: string): void {
+    this.bySystem.get(systemId)?.trigger();
+  }
+
+  hurry(systemId: string): void {
+    this.bySystem.get(systemId)?.hurry();
+  }
+
+  refresh(systemId: string): Promise<void> {
+    return this.bySystem.get(systemId)?.refresh() ?? Promise.resolve();
+  }
+
+  start(): void {
+    for (const m of this.bySystem.values()) m.start();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.bySystem.values()].map((m) => m.close()));
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * How the request side asks a system's monitor to look soon, without calling the monitor (or
+ * anything on the poll side) directly.
+ */
+export interface PollTrigger {
+  /** Poll soon and keep polling fast for a while (a submit or a stop just happened). */
+  trigger(systemId: string): void;
+  /** Poll very often for a few seconds: a job was just told to stop. */
+  hurry(systemId: string): void;
+  /** Resolves once a poll cycle that started after this call is done. */
+  refresh(systemId: string): Promise<void>;
+}

@@ -1,0 +1,211 @@
+import { isTerminal } from '@hpcgate/contract';
+import type { FastifyBaseLogger } from 'fastify';
+import type { PollResult, RemoteJob } from '../scheduler/scheduler.js';
+import type { WatchedJob } from '../store/job-store.js';
+import type { JobLocks } from './job-locks.js';
+import type { JobWriter } from './job-writer.js';
+import { changeFromRemote } from './remote-outcome.js';
+import type { Stopper } from './stopper.js';
+import type { Submitter } from './submitter.js';
+
+export interface ReconcilerTimings {
+  /** How long a submission with no answer may take to show up in the scheduler's listing. */
+  settleMs: number;
+  /** How long a job may be missing from every listing (or listed as another job) before it is lost. */
+  lostAfterMs: number;
+}
+
+export interface Reconciled {
+  /** Remote commands this reconciliation sent (re-sent cancels). */
+  commands: number;
+  /** Something is still moving: poll again soon. */
+  again: boolean;
+}
+
+/**
+ * The way back from a poll: what each watched job becomes given what the scheduler listed,
+ * written through the JobWriter; stops and submissions left unfinished are handed back to the
+ * Stopper and the Submitter. A listed job counts only if it carries this job's tag and runs as
+ * this job's account: a reused Slurm id is never taken for the job, nor signalled.
+ */
+export class Reconciler {
+  /** Jobs not found as themselves in the listings: since when. */
+  private readonly missingSince = new Map<string, number>();
+
+  constructor(
+    private readonly systemId: string,
+    private readonly writer: JobWriter,
+    private readonly locks: JobLocks,
+    private readonly stopper: Stopper,
+    private readonly submitter: Submitter,
+    private readonly accountOf: (job: WatchedJob) => string,
+    private readonly timings: ReconcilerTimings,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  async reconcile(
+    watched: readonly WatchedJob[],
+    result: PollResult,
+    now = new Date(),
+  ): Promise<Reconciled> {
+    let again = false;
+    const stillRunningAfterTerminate: WatchedJob[] = [];
+    const seen = new Set<string>();
+    for (const job of watched) {
+      seen.add(job.id);
+      if (!job.remoteJobId) {
+        if (this.locks.holder(job.id) !== 'submit')
+          again ||= await this.reconcileUnrecorded(job, result);
+        continue;
+      }
+      const listed = result.byId.get(job.remoteJobId);
+      const remote = listed && this.isThisJob(job, listed) ? listed : undefined;
+      if (!remote) {
+        // Not listed, and the record source did not answer: unknown, not missing.
+        if (!listed && result.incomplete !== null) continue;
+        again ||= await this.missing(job, listed, now);
+        continue;
+      }
+      this.missingSince.delete(job.id);
+      // A stop on its way decides how this end is recorded: until it is recorded as sent, the
+      // end is left to it (it looks again right after).
+      if (
+        remote.phase === 'ended' &&
+        this.locks.holder(job.id) === 'signal' &&
+        job.stopRequest?.outcome === 'REQUESTED'
+      ) {
+        continue;
+      }
+      const change = changeFromRemote(job, remote, now);
+      // Computed from the job as read at the start of the cycle: if anything changed it since
+      // (a stop request, say), skip it now and judge it again next cycle.
+      const updated = change
+        ? await this.writer.apply(job.id, { ...change, expectLastUpdated: job.lastUpdated })
+        : job;
+      if (!updated) {
+        again = true;
+        continue;
+      }
+      if (updated.remoteDone) this.stopper.confirmedEnded(job.id);
+      if (updated.status === 'CANCELLED' && !updated.remoteDone && remote.phase !== 'ended') {
+        stillRunningAfterTerminate.push(updated);
+      }
+      const stop = updated.stopRequest;
+      if (
+        !isTerminal(updated.status) &&
+        stop &&
+        (stop.outcome === 'REQUESTED' || stop.outcome === 'FAILED')
+      ) {
+        this.stopper.resume(updated);
+      }
+    }
+    for (const id of this.missingSince.keys()) if (!seen.has(id)) this.missingSince.delete(id);
+    let commands = 0;
+    if (stillRunningAfterTerminate.length > 0) {
+      commands = await this.stopper.resendCancels(this.systemId, stillRunningAfterTerminate);
+      again = true;
+    }
+    return { commands, again };
+  }
+
+  /** The listing shows another job under this id: another tag, none, or another account. */
+  private isThisJob(job: WatchedJob, remote: RemoteJob): boolean {
+    if (remote.remoteUser !== null && remote.remoteUser !== this.accountOf(job)) return false;
+    // squeue always shows the comment (null when there is no tag); completion records carry no
+    // comment and no user, and are matched by id alone.
+    const fromListing = remote.remoteUser !== null;
+    return fromListing ? remote.gatewayJobId === job.id : true;
+  }
+
+  /**
+   * Not listed as itself: not yet, purged without a record, or its id went to another job (a
+   * controller that lost its state reuses ids). After `lostAfterMs` the job is marked lost; it
+   * is never matched with, or signalled as, what now carries its id.
+   */
+  private async missing(
+    job: WatchedJob,
+    listed: RemoteJob | undefined,
+    now: Date,
+  ): Promise<boolean> {
+    const since = this.missingSince.get(job.id) ?? now.getTime();
+    this.missingSince.set(job.id, since);
+    if (listed) {
+      this.log.warn(
+        {
+          jobId: job.id,
+          remoteJobId: job.remoteJobId,
+          tag: listed.gatewayJobId,
+          user: listed.remoteUser,
+        },
+        'Slurm lists another job under this id: ignored',
+      );
+    }
+    if (now.getTime() - since < this.timings.lostAfterMs) return false;
+    this.missingSince.delete(job.id);
+    const why = listed
+      ? `Slurm job ${job.remoteJobId} is now another job (${listed.gatewayJobId ? `tag ${listed.gatewayJobId}` : 'no hpcgate tag'}, account ${listed.remoteUser ?? '?'}); the controller may have lost its state`
+      : `Slurm no longer knows job ${job.remoteJobId} and kept no record of its end`;
+    if (isTerminal(job.status)) {
+      // terminated already: stop waiting for a confirmation that cannot come.
+      await this.writer.apply(job.id, {
+        patch: { remoteDone: true, lastMessage: why },
+        expectLastUpdated: job.lastUpdated,
+      });
+      return false;
+    }
+    this.log.warn({ jobId: job.id, remoteJobId: job.remoteJobId }, why);
+    await this.writer.apply(job.id, {
+      steps: [{ status: 'FAILED', description: `lost: ${why}` }],
+      patch: {
+        condition: 'REMOTE_JOB_LOST',
+        lastMessage: why,
+        ended: now.toISOString(),
+        remoteDone: true,
+      },
+      expectLastUpdated: job.lastUpdated,
+    });
+    return false;
+  }
+
+  /**
+   * A job without a Slurm id that this process is not submitting: a previous run (or an answer
+   * that never came) left it. If Slurm lists a job carrying its tag (as its account), that is its
+   * remote job (never submit twice); if not, a PROCESSING_INPUTS job is submitted once the last
+   * attempt is old enough to have shown up, and a terminated one is let go.
+   */
+  private async reconcileUnrecorded(job: WatchedJob, result: PollResult): Promise<boolean> {
+    const remote = result.byTag.get(job.id);
+    if (remote && (remote.remoteUser === null || remote.remoteUser === this.accountOf(job))) {
+      this.log.info(
+        { jobId: job.id, remoteJobId: remote.remoteJobId },
+        'found unrecorded remote job',
+      );
+      await this.writer.apply(job.id, {
+        patch: { remoteJobId: remote.remoteJobId, remoteSubmitted: new Date().toISOString() },
+        events: [
+          {
+            event: 'REMOTE_SUBMITTED',
+            actor: null,
+            description: `found Slurm job ${remote.remoteJobId} carrying this job's tag`,
+          },
+        ],
+        expectLastUpdated: job.lastUpdated,
+      });
+      return true;
+    }
+    if (job.status === 'CANCELLED') {
+      await this.writer.apply(job.id, {
+        patch: { remoteDone: true },
+        expectLastUpdated: job.lastUpdated,
+      });
+      return false;
+    }
+    if (
+      job.status === 'PROCESSING_INPUTS' &&
+      Date.now() - Date.parse(job.lastUpdated) > this.timings.settleMs
+    ) {
+      this.submitter.start(job.id);
+    }
+    return false;
+  }
+}

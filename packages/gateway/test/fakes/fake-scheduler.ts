@@ -1,0 +1,116 @@
+import { SchedulerUnavailableError } from '../../src/scheduler/errors.js';
+import type {
+  BatchJobSpec,
+  PollResult,
+  RemoteJob,
+  Scheduler,
+  SignalMode,
+  SignalResult,
+  SignalTarget,
+} from '../../src/scheduler/scheduler.js';
+
+/**
+ * A FAKE scheduler for fast tests of the logic above the Slurm adapter (reconciler, stopper,
+ * submitter): an in-memory queue that records what it was asked. It is never used where a test
+ * claims to test Slurm; the sandbox tests do that.
+ */
+export class FakeScheduler implements Scheduler {
+  readonly systemId: string;
+  /** What the fake cluster holds, by Slurm id. */
+  readonly jobs = new Map<string, RemoteJob>();
+  readonly signals: Array<{ targets: SignalTarget[]; mode: SignalMode; account: string }> = [];
+  readonly submitted: Array<{ spec: BatchJobSpec; account: string }> = [];
+  /** Set to make the finished-job source fail (as an unreachable slurmdbd would). */
+  recordsFail = false;
+  /** Set to make every command fail as an unreachable cluster does. */
+  unreachable = false;
+  commandsSent = 0;
+  private nextId = 100;
+
+  constructor(
+    systemId = 'fake',
+    readonly accounts = new Set(['alice', 'bob', 'carol']),
+  ) {
+    this.systemId = systemId;
+  }
+
+  async hasAccount(account: string): Promise<boolean> {
+    return this.accounts.has(account);
+  }
+
+  async submit(spec: BatchJobSpec, account: string): Promise<string> {
+    this.commandsSent++;
+    const id = String(this.nextId++);
+    this.submitted.push({ spec, account });
+    this.jobs.set(id, fakeRemote(id, { gatewayJobId: spec.gatewayJobId, remoteUser: account }));
+    return id;
+  }
+
+  async signal(
+    targets: readonly SignalTarget[],
+    mode: SignalMode,
+    account: string,
+  ): Promise<SignalResult> {
+    if (this.unreachable) {
+      throw new SchedulerUnavailableError(this.systemId, 'cannot connect to fake: ECONNREFUSED');
+    }
+    this.commandsSent++;
+    const notThisJob = targets
+      .filter((t) => this.jobs.get(t.remoteJobId)?.gatewayJobId !== t.gatewayJobId)
+      .map((t) => t.remoteJobId);
+    this.signals.push({
+      targets: targets.filter((t) => !notThisJob.includes(t.remoteJobId)),
+      mode,
+      account,
+    });
+    return { sentAt: new Date().toISOString(), notThisJob };
+  }
+
+  check(): void {}
+
+  async poll(remoteJobIds: readonly string[]): Promise<PollResult> {
+    if (this.unreachable)
+      throw new SchedulerUnavailableError(this.systemId, 'cannot connect to fake: ECONNREFUSED');
+    this.commandsSent++;
+    const byId = new Map<string, RemoteJob>();
+    const byTag = new Map<string, RemoteJob>();
+    for (const job of this.jobs.values()) {
+      if (remoteJobIds.includes(job.remoteJobId)) byId.set(job.remoteJobId, job);
+      if (job.gatewayJobId) byTag.set(job.gatewayJobId, job);
+    }
+    return {
+      byId,
+      byTag,
+      commands: 1,
+      incomplete: this.recordsFail ? 'sacct failed (fake)' : null,
+    };
+  }
+
+  async ping(): Promise<number> {
+    return 1;
+  }
+
+  connections() {
+    return { open: 1, max: 1 };
+  }
+
+  close(): void {}
+}
+
+/** A remote job as squeue would list it (tag and account shown). */
+export function fakeRemote(remoteJobId: string, over: Partial<RemoteJob> = {}): RemoteJob {
+  return {
+    remoteJobId,
+    state: 'RUNNING',
+    phase: 'running',
+    outcome: null,
+    reason: null,
+    exitCode: null,
+    exitSignal: null,
+    started: '2026-01-01T00:00:01.000Z',
+    ended: null,
+    gatewayJobId: null,
+    remoteUser: 'alice',
+    ...over,
+  };
+}
