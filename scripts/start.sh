@@ -27,7 +27,7 @@ done
 config=.hpcgate/gateway.json
 # The sandbox's host keys, pinned: the gateway refuses any other key on that port.
 host_keys=$(node -e 'console.log(JSON.stringify(process.argv[1].split(",").filter(Boolean)))' \
-  "${HPCGATE_SSH_HOST_KEYS:?the cluster's host key fingerprints (HPCGATE_SSH_HOST_KEYS) are not set}")
+  "${HPCGATE_SSH_HOST_KEYS:?the host key fingerprints of the cluster (HPCGATE_SSH_HOST_KEYS) are not set}")
 # Who runs as whom: the dev provider's users alice, bob and demo as the Unix accounts of the same
 # name, the automation client as the bot account hpcbot; admin has no account (403 on submit).
 cat > "$config" <<JSON

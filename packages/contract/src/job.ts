@@ -256,10 +256,9 @@ export const jobSelectorSchema = z
     owner: z.string().min(1).max(256).optional(),
   })
   .strict()
-  .refine(
-    ({ owner: _, ...criteria }) => Object.values(criteria).some((v) => v !== undefined),
-    { message: 'name at least one of ids, names, status, execSystemId, tags' },
-  );
+  .refine(({ owner: _, ...criteria }) => Object.values(criteria).some((v) => v !== undefined), {
+    message: 'name at least one of ids, names, status, execSystemId, tags',
+  });
 export type JobSelector = z.infer<typeof jobSelectorSchema>;
 
 /** `POST /v3/jobs/stop`. */
