@@ -17,7 +17,7 @@ const builder = (y: Argv<GlobalArgs>) =>
     .option('mode', {
       choices: STOP_MODES,
       default: 'cancel' as StopMode,
-      describe: 'how to stop (see the README: cancel, interrupt, force-stop, terminate)',
+      describe: 'how to stop (docs/stopping.md: cancel, interrupt, force-stop, terminate)',
     })
     .option('wait', {
       describe: 'wait for the job to end, at most this many seconds (no value: no limit)',

@@ -38,7 +38,7 @@ const builder = (y: Argv<GlobalArgs>) =>
     .option('mode', {
       choices: STOP_MODES,
       default: 'cancel' as StopMode,
-      describe: 'how to stop (see the README: cancel, interrupt, force-stop, terminate)',
+      describe: 'how to stop (docs/stopping.md: cancel, interrupt, force-stop, terminate)',
     })
     .option('what-if', { type: 'boolean', default: false, describe: 'list, stop nothing' })
     .option('yes', { type: 'boolean', default: false, describe: 'do not ask for confirmation' })
@@ -105,7 +105,7 @@ function selectorOf(args: StopArgs, ids: string[]): JobSelector {
   const names = repeated(args.name);
   const status = parseStatuses(args.status);
   const tags = listValues(args.tag);
-  // Empty lists are left out: the gateway reads an empty `status` or `tags` as "any".
+  // Empty lists are left out: the gateway refuses an empty criterion (400).
   if (ids.length) selector.ids = [...new Set(ids)];
   if (names.length) selector.names = names;
   if (status.length) selector.status = status;
