@@ -13,6 +13,26 @@ export { MAX_BULK_STOP };
 export interface JobRecord extends Job {
   /** Slurm has confirmed the remote job ended (or it never reached Slurm). */
   remoteDone: boolean;
+  /** The job's sbatch runs so far; absent until the first one starts. */
+  submitAttempts?: SubmitAttempts;
+}
+
+/**
+ * The sbatch runs of one job, as the Submitter records them (in the store, so that they outlive
+ * the gateway): what its retries and its watch for late arrivals go by.
+ */
+export interface SubmitAttempts {
+  /** Runs started, each counted before it starts: one a crash cut short counts too. */
+  count: number;
+  /**
+   * Of those, the runs whose answer never came (a timeout, a dropped connection, a crash): each
+   * may have queued the job after all, so Slurm is asked for its tag before any other run.
+   */
+  unanswered: number;
+  /** When the first run started. */
+  firstAt: string;
+  /** When the last run started, or when the gateway stopped waiting for its answer. */
+  lastAt: string;
 }
 
 /**

@@ -62,4 +62,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs RENAME COLUMN spec TO params;
   CREATE INDEX jobs_owner_status ON jobs (owner, status);
   `,
+  // The job's sbatch runs (SubmitAttempts), so that retries and the watch for late arrivals
+  // outlive the gateway. Added before the submit parameters, which move to the end again (see
+  // above: the monitor reads these columns every cycle).
+  `
+  ALTER TABLE jobs ADD COLUMN submit_attempts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE jobs ADD COLUMN submit_unanswered INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE jobs ADD COLUMN submit_first_at TEXT;
+  ALTER TABLE jobs ADD COLUMN submit_last_at TEXT;
+  ALTER TABLE jobs ADD COLUMN spec TEXT NOT NULL DEFAULT '{}';
+  UPDATE jobs SET spec = params;
+  ALTER TABLE jobs DROP COLUMN params;
+  ALTER TABLE jobs RENAME COLUMN spec TO params;
+  `,
 ];

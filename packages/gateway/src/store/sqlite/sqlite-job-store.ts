@@ -38,7 +38,8 @@ export { InvalidCursorError };
  */
 const STATE_COLUMNS = `id, owner, name, exec_system_id, status, condition, last_message, remote_job_id,
   remote_state, remote_reason, remote_done, exit_code, exit_signal, created, remote_submitted,
-  remote_started, ended, last_updated, stop_request, tags, remote_user`;
+  remote_started, ended, last_updated, stop_request, tags, remote_user, submit_attempts,
+  submit_unanswered, submit_first_at, submit_last_at`;
 
 const COLUMNS: Record<string, string> = {
   name: 'name',
@@ -59,6 +60,14 @@ const COLUMNS: Record<string, string> = {
   stopRequest: 'stop_request',
   remoteUser: 'remote_user',
 };
+
+/** SubmitAttempts, one column per field. */
+const SUBMIT_COLUMNS = [
+  'submit_attempts',
+  'submit_unanswered',
+  'submit_first_at',
+  'submit_last_at',
+];
 
 /** Jobs and their history in one SQLite file (WAL mode), through better-sqlite3. */
 export class SqliteJobStore implements JobStore {
@@ -93,7 +102,8 @@ export class SqliteJobStore implements JobStore {
            VALUES (@id, @owner, @name, @exec_system_id, @status, @condition, @last_message,
              @remote_job_id, @remote_state, @remote_reason, @remote_done, @exit_code, @exit_signal,
              @created, @remote_submitted, @remote_started, @ended, @last_updated, @stop_request,
-             @tags, @remote_user, @params)`,
+             @tags, @remote_user, @submit_attempts, @submit_unanswered, @submit_first_at,
+             @submit_last_at, @params)`,
         )
         .run(toRow(job));
       this.insertEvent(job.id, job.status, event);
@@ -128,8 +138,8 @@ export class SqliteJobStore implements JobStore {
       }
       for (const event of change.events ?? []) this.insertEvent(id, status, { at: now, ...event });
       const next: JobRecord = { ...job, ...change.patch, status, lastUpdated: now };
-      const sets = Object.keys(COLUMNS)
-        .map((k) => `${COLUMNS[k]} = @${COLUMNS[k]}`)
+      const sets = [...Object.values(COLUMNS), ...SUBMIT_COLUMNS]
+        .map((c) => `${c} = @${c}`)
         .join(', ');
       this.db.prepare(`UPDATE jobs SET ${sets} WHERE id = @id`).run(toRow(next));
       return next;
@@ -345,6 +355,10 @@ function toRow(job: JobRecord): Row {
     stop_request: job.stopRequest ? JSON.stringify(job.stopRequest) : null,
     tags: JSON.stringify(job.tags),
     remote_user: job.remoteUser,
+    submit_attempts: job.submitAttempts?.count ?? 0,
+    submit_unanswered: job.submitAttempts?.unanswered ?? 0,
+    submit_first_at: job.submitAttempts?.firstAt ?? null,
+    submit_last_at: job.submitAttempts?.lastAt ?? null,
     params: JSON.stringify(params),
   };
 }
@@ -388,6 +402,15 @@ function stateFromRow(r: Row): WatchedJob {
     lastUpdated: r.last_updated as string,
     stopRequest: r.stop_request ? (JSON.parse(r.stop_request as string) as StopRequest) : null,
     tags: JSON.parse(r.tags as string) as string[],
+    // Absent until the first sbatch run, as on a record not stored yet.
+    ...((r.submit_attempts as number) > 0 && {
+      submitAttempts: {
+        count: r.submit_attempts as number,
+        unanswered: r.submit_unanswered as number,
+        firstAt: r.submit_first_at as string,
+        lastAt: r.submit_last_at as string,
+      },
+    }),
   };
 }
 
