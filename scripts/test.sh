@@ -13,6 +13,11 @@ export HPCGATE_TEST_LOG_DIR="$PWD/$logs"
 set +e
 npx --no-install turbo run typecheck lint build test --log-order=grouped "$@" 2>&1 | tee "$logs/suite.log"
 status=${PIPESTATUS[0]}
+# Last and alone: the test that kills and restarts the sandbox's controller.
+if [ "$status" -eq 0 ]; then
+  npm run --silent test:chaos -w @hpcgate/gateway 2>&1 | tee "$logs/chaos.log"
+  status=${PIPESTATUS[0]}
+fi
 set -e
 
 # A JWT is three base64url parts, the first two starting with eyJ ('{"').

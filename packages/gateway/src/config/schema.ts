@@ -87,6 +87,15 @@ export const executionSystemSchema = z.object({
   accounts: accountMappingSchema,
   /** SSH connections open at once to this system, all accounts together (the service one too). */
   maxConnections: z.number().int().min(2).max(1_000).default(32),
+  /**
+   * A job Slurm stops listing as itself (purged without a record, or its id reused by another
+   * job after the controller lost its state) for this long ends FAILED with REMOTE_JOB_LOST.
+   */
+  lostJobAfterMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .default(5 * 60_000),
   /** A user's connection unused this long is closed. */
   idleConnectionMs: z.number().int().min(1_000).default(60_000),
   /** Partitions users may choose; empty means any (Slurm decides). */

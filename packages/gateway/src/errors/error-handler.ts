@@ -47,144 +47,133 @@ interface Mapped {
   log?: { msg: string; cause?: string };
 }
 
-/** Domain errors → HTTP. Anything not listed is a 500 whose details stay in the log. */
-function mapDomainError(err: Error): Mapped | undefined {
-  if (err instanceof HttpError) {
-    return {
-      status: err.statusCode,
-      code: err.code,
-      message: err.message,
-      details: err.details,
-      headers: err.headers,
-    };
-  }
-  if (err instanceof AuthenticationError) {
-    return {
-      status: 401,
-      code: 'UNAUTHENTICATED',
-      message: err.message,
-      headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
-    };
-  }
-  if (err instanceof AuthUnavailableError) {
-    return {
-      status: 503,
-      code: 'AUTH_UNAVAILABLE',
-      message: err.message,
-      headers: { 'retry-after': '5' },
-      log: { msg: 'identity provider unavailable', cause: err.detail },
-    };
-  }
-  if (err instanceof RateLimitedError) {
-    return {
-      status: 429,
-      code: 'RATE_LIMITED',
-      message: err.message,
-      details: { retryAfterSec: err.retryAfterSec },
-      headers: { 'retry-after': String(err.retryAfterSec) },
-    };
-  }
-  if (err instanceof TooManyActiveJobsError) {
-    return {
-      status: 429,
-      code: 'TOO_MANY_ACTIVE_JOBS',
-      message: err.message,
-      details: { limit: err.limit },
-      headers: { 'retry-after': String(err.retryAfterSec) },
-    };
-  }
-  if (err instanceof TooManyJobsSelectedError) {
-    return {
-      status: 400,
-      code: 'TOO_MANY_JOBS_SELECTED',
-      message: err.message,
-      details: { field: 'body.selector', count: err.count, max: err.max },
-    };
-  }
-  if (err instanceof JobNotFoundError) {
-    return {
-      status: 404,
-      code: 'JOB_NOT_FOUND',
-      message: err.message,
-      details: { jobId: err.jobId },
-    };
-  }
-  if (err instanceof JobNotCancellableError) {
-    return {
-      status: 409,
-      code: 'JOB_NOT_CANCELLABLE',
-      message: err.message,
-      details: { jobId: err.jobId, status: err.status },
-    };
-  }
-  if (err instanceof NoClusterAccountError) {
-    return {
-      status: 403,
-      code: 'NO_CLUSTER_ACCOUNT',
-      message: err.message,
-      details: { execSystemId: err.systemId },
-    };
-  }
-  if (err instanceof NotAllowedError) {
-    return { status: 403, code: 'FORBIDDEN', message: err.message, details: { field: err.field } };
-  }
-  if (err instanceof UnknownSystemError) {
-    return {
-      status: 400,
-      code: 'UNKNOWN_EXEC_SYSTEM',
-      message: err.message,
-      details: { field: 'body.execSystemId', execSystemId: err.systemId },
-    };
-  }
-  if (err instanceof InvalidJobRequestError) {
-    return {
-      status: 400,
-      code: 'VALIDATION_FAILED',
-      message: err.message,
-      details: { field: err.field },
-    };
-  }
-  if (err instanceof InvalidCursorError) {
-    return {
-      status: 400,
-      code: 'INVALID_CURSOR',
-      message: err.message,
-      details: { field: 'querystring.cursor' },
-    };
-  }
-  if (err instanceof InvalidTransitionError) {
-    return {
-      status: 409,
-      code: 'JOB_STATE_CHANGED',
-      message: err.message,
-      details: { jobId: err.jobId },
-    };
-  }
-  if (err instanceof SchedulerUnavailableError) {
-    return {
-      status: 503,
-      code: 'SCHEDULER_UNAVAILABLE',
-      message: err.message,
-      details: { execSystemId: err.systemId },
-    };
-  }
-  if (err instanceof SchedulerTimeoutError) {
-    return {
-      status: 504,
-      code: 'SCHEDULER_TIMEOUT',
-      message: err.message,
-      details: { execSystemId: err.systemId },
-    };
-  }
-  if (err instanceof SchedulerOutputTooLargeError || err instanceof SchedulerCommandError) {
-    return {
+/** One row of the table: an error class and the answer it becomes. */
+interface Rule<E extends Error> {
+  type: abstract new (...args: never[]) => E;
+  map: (err: E) => Mapped;
+}
+const rule = <E extends Error>(
+  type: abstract new (...args: never[]) => E,
+  map: (err: E) => Mapped,
+): Rule<Error> => ({ type, map: map as (err: Error) => Mapped });
+
+/**
+ * Domain errors → HTTP, the first matching row wins (subclasses before their parents). Anything
+ * not listed is a 500 whose details stay in the log.
+ */
+const RULES: readonly Rule<Error>[] = [
+  rule(HttpError, (e) => ({
+    status: e.statusCode,
+    code: e.code,
+    message: e.message,
+    details: e.details,
+    headers: e.headers,
+  })),
+  rule(AuthenticationError, (e) => ({
+    status: 401,
+    code: 'UNAUTHENTICATED',
+    message: e.message,
+    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+  })),
+  rule(AuthUnavailableError, (e) => ({
+    status: 503,
+    code: 'AUTH_UNAVAILABLE',
+    message: e.message,
+    headers: { 'retry-after': '5' },
+    log: { msg: 'identity provider unavailable', cause: e.detail },
+  })),
+  rule(RateLimitedError, (e) => ({
+    status: 429,
+    code: 'RATE_LIMITED',
+    message: e.message,
+    details: { retryAfterSec: e.retryAfterSec },
+    headers: { 'retry-after': String(e.retryAfterSec) },
+  })),
+  rule(TooManyActiveJobsError, (e) => ({
+    status: 429,
+    code: 'TOO_MANY_ACTIVE_JOBS',
+    message: e.message,
+    details: { limit: e.limit },
+    headers: { 'retry-after': String(e.retryAfterSec) },
+  })),
+  rule(TooManyJobsSelectedError, (e) => ({
+    status: 400,
+    code: 'TOO_MANY_JOBS_SELECTED',
+    message: e.message,
+    details: { field: 'body.selector', count: e.count, max: e.max },
+  })),
+  rule(JobNotFoundError, (e) => ({
+    status: 404,
+    code: 'JOB_NOT_FOUND',
+    message: e.message,
+    details: { jobId: e.jobId },
+  })),
+  rule(JobNotCancellableError, (e) => ({
+    status: 409,
+    code: 'JOB_NOT_CANCELLABLE',
+    message: e.message,
+    details: { jobId: e.jobId, status: e.status },
+  })),
+  rule(NoClusterAccountError, (e) => ({
+    status: 403,
+    code: 'NO_CLUSTER_ACCOUNT',
+    message: e.message,
+    details: { execSystemId: e.systemId },
+  })),
+  rule(NotAllowedError, (e) => ({
+    status: 403,
+    code: 'FORBIDDEN',
+    message: e.message,
+    details: { field: e.field },
+  })),
+  rule(UnknownSystemError, (e) => ({
+    status: 400,
+    code: 'UNKNOWN_EXEC_SYSTEM',
+    message: e.message,
+    details: { field: 'body.execSystemId', execSystemId: e.systemId },
+  })),
+  rule(InvalidJobRequestError, (e) => ({
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    message: e.message,
+    details: { field: e.field },
+  })),
+  rule(InvalidCursorError, (e) => ({
+    status: 400,
+    code: 'INVALID_CURSOR',
+    message: e.message,
+    details: { field: 'querystring.cursor' },
+  })),
+  rule(InvalidTransitionError, (e) => ({
+    status: 409,
+    code: 'JOB_STATE_CHANGED',
+    message: e.message,
+    details: { jobId: e.jobId },
+  })),
+  rule(SchedulerUnavailableError, (e) => ({
+    status: 503,
+    code: 'SCHEDULER_UNAVAILABLE',
+    message: e.message,
+    details: { execSystemId: e.systemId },
+  })),
+  rule(SchedulerTimeoutError, (e) => ({
+    status: 504,
+    code: 'SCHEDULER_TIMEOUT',
+    message: e.message,
+    details: { execSystemId: e.systemId },
+  })),
+  ...[SchedulerOutputTooLargeError, SchedulerCommandError].map((type) =>
+    rule(type, (e) => ({
       status: 502,
       code: 'SCHEDULER_ERROR',
-      message: err.message,
-      details: { execSystemId: err.systemId },
-    };
-  }
-  return undefined;
+      message: e.message,
+      details: { execSystemId: e.systemId },
+    })),
+  ),
+];
+
+function mapDomainError(err: Error): Mapped | undefined {
+  return RULES.find((r) => err instanceof r.type)?.map(err);
 }
 
 /** The one place where errors become HTTP answers: `{ error: { code, message, details } }`. */

@@ -14,6 +14,11 @@ export interface JobLocks {
    * `share` key already waiting or running is joined instead of run again.
    */
   run<T>(jobId: string, activity: JobActivity, share: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Holds the locks of many jobs at once (each taken after whoever holds it), for one operation
+   * on all of them; resolves to the function that releases them all.
+   */
+  hold(jobIds: readonly string[], activity: JobActivity): Promise<() => void>;
   /** The activity holding the job now, if any. */
   holder(jobId: string): JobActivity | null;
   /** Waits for every run under way. */
@@ -49,6 +54,27 @@ export class InProcessJobLocks implements JobLocks {
     queue.push(entry);
     this.queues.set(jobId, queue);
     return done;
+  }
+
+  async hold(jobIds: readonly string[], activity: JobActivity): Promise<() => void> {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let n = 0;
+    await Promise.all(
+      jobIds.map(
+        (jobId) =>
+          new Promise<void>((taken) => {
+            // A share key of its own: a hold joins no other run.
+            void this.run(jobId, activity, `hold:${n++}:${Date.now()}`, async () => {
+              taken();
+              await released;
+            });
+          }),
+      ),
+    );
+    return release;
   }
 
   holder(jobId: string): JobActivity | null {

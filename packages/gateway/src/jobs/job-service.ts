@@ -25,8 +25,6 @@ import { Submitter, toSpec } from './submitter.js';
 import { SystemMonitor } from './system-monitor.js';
 
 const HOT_WINDOW_MS = 30_000;
-/** A job missing from every listing (or listed as another job) this long is lost. */
-const LOST_AFTER_MS = 5 * 60_000;
 
 /**
  * The job lifecycle as the routes see it: accepts jobs and hands them to the Submitter, reads
@@ -67,7 +65,10 @@ export class JobService {
         this.stopper,
         this.submitter,
         accountOf,
-        { settleMs: system.config.commandTimeoutMs + 5_000, lostAfterMs: LOST_AFTER_MS },
+        {
+          settleMs: system.config.commandTimeoutMs + 5_000,
+          lostAfterMs: system.config.lostJobAfterMs,
+        },
         log,
       );
       this.monitors.add(

@@ -8,6 +8,12 @@ import { changeFromRemote } from './remote-outcome.js';
 import type { Stopper } from './stopper.js';
 import type { Submitter } from './submitter.js';
 
+/**
+ * How far a record's submit time (Slurm's clock, whole seconds) may be from the job's
+ * (Slurm's own time once the queue listed it; until then the gateway's time at sbatch's answer).
+ */
+const SUBMIT_TIME_TOLERANCE_MS = 2_000;
+
 export interface ReconcilerTimings {
   /** How long a submission with no answer may take to show up in the scheduler's listing. */
   settleMs: number;
@@ -58,8 +64,14 @@ export class Reconciler {
           again ||= await this.reconcileUnrecorded(job, result);
         continue;
       }
-      const listed = result.byId.get(job.remoteJobId);
-      const remote = listed && this.isThisJob(job, listed) ? listed : undefined;
+      const queued = result.byId.get(job.remoteJobId);
+      const records = result.records.filter((r) => r.remoteJobId === job.remoteJobId);
+      const listed = queued ?? records.at(-1);
+      const remote = queued
+        ? this.isThisJob(job, queued)
+          ? queued
+          : undefined
+        : records.filter((r) => this.isThisRecord(job, r)).at(-1);
       if (!remote) {
         // Not listed, and the record source did not answer: unknown, not missing.
         if (!listed && result.incomplete !== null) continue;
@@ -108,13 +120,22 @@ export class Reconciler {
     return { commands, again };
   }
 
-  /** The listing shows another job under this id: another tag, none, or another account. */
+  /** The queue lists this job under its id: its tag (the comment) and its account. */
   private isThisJob(job: WatchedJob, remote: RemoteJob): boolean {
-    if (remote.remoteUser !== null && remote.remoteUser !== this.accountOf(job)) return false;
-    // squeue always shows the comment (null when there is no tag); completion records carry no
-    // comment and no user, and are matched by id alone.
-    const fromListing = remote.remoteUser !== null;
-    return fromListing ? remote.gatewayJobId === job.id : true;
+    return remote.gatewayJobId === job.id && remote.remoteUser === this.accountOf(job);
+  }
+
+  /**
+   * A final record is this job's when its account and its submit time match: records carry no
+   * comment, and after a controller lost its state one id names several jobs.
+   */
+  private isThisRecord(job: WatchedJob, record: RemoteJob): boolean {
+    if (record.remoteUser !== null && record.remoteUser !== this.accountOf(job)) return false;
+    if (record.submitted === null || job.remoteSubmitted === null) return true;
+    return (
+      Math.abs(Date.parse(record.submitted) - Date.parse(job.remoteSubmitted)) <=
+      SUBMIT_TIME_TOLERANCE_MS
+    );
   }
 
   /**
@@ -169,19 +190,55 @@ export class Reconciler {
 
   /**
    * A job without a Slurm id that this process is not submitting: a previous run (or an answer
-   * that never came) left it. If Slurm lists a job carrying its tag (as its account), that is its
-   * remote job (never submit twice); if not, a PROCESSING_INPUTS job is submitted once the last
-   * attempt is old enough to have shown up, and a terminated one is let go.
+   * that never came) left it. The one listing of the cycle decides, by the job's tag (as its
+   * account): never submit twice.
+   * - FAILED (its submission gave up after unanswered runs): a copy that lands now is a job
+   *   nobody asked for, and is cancelled; the job is let go once no run of it can still land
+   *   and nothing alive carries its tag.
+   * - A job Slurm lists with its tag otherwise is that job (a stopped one is then stopped there).
+   * - Not listed: a PROCESSING_INPUTS job is run again once the Submitter says it is due (an
+   *   unanswered run had time to show up here, a pause after a passing refusal is over); a
+   *   stopped one is let go once no run of it can still land.
    */
   private async reconcileUnrecorded(job: WatchedJob, result: PollResult): Promise<boolean> {
-    const remote = result.byTag.get(job.id);
-    if (remote && (remote.remoteUser === null || remote.remoteUser === this.accountOf(job))) {
+    const listed = result.byTag.get(job.id);
+    const remote =
+      listed && (listed.remoteUser === null || listed.remoteUser === this.accountOf(job))
+        ? listed
+        : undefined;
+    const alive = remote !== undefined && remote.phase !== 'ended';
+    if (job.status === 'FAILED') {
+      if (alive) {
+        this.log.warn(
+          { jobId: job.id, remoteJobId: remote.remoteJobId },
+          'a submission given up on landed late: cancelling it',
+        );
+        try {
+          await this.stopper.cancelLateArrival(job, remote.remoteJobId);
+        } catch (err) {
+          // Tried again next cycle: the job stays watched while the copy is listed alive.
+          this.log.warn({ jobId: job.id, err: (err as Error).message }, 'late copy not cancelled');
+        }
+        return true;
+      }
+      if (!this.submitter.mayStillArrive(job)) {
+        await this.writer.apply(job.id, {
+          patch: { remoteDone: true },
+          expectLastUpdated: job.lastUpdated,
+        });
+      }
+      return false;
+    }
+    if (remote) {
       this.log.info(
         { jobId: job.id, remoteJobId: remote.remoteJobId },
         'found unrecorded remote job',
       );
       await this.writer.apply(job.id, {
-        patch: { remoteJobId: remote.remoteJobId, remoteSubmitted: new Date().toISOString() },
+        patch: {
+          remoteJobId: remote.remoteJobId,
+          remoteSubmitted: remote.submitted ?? new Date().toISOString(),
+        },
         events: [
           {
             event: 'REMOTE_SUBMITTED',
@@ -194,16 +251,15 @@ export class Reconciler {
       return true;
     }
     if (job.status === 'CANCELLED') {
-      await this.writer.apply(job.id, {
-        patch: { remoteDone: true },
-        expectLastUpdated: job.lastUpdated,
-      });
+      if (!this.submitter.mayStillArrive(job)) {
+        await this.writer.apply(job.id, {
+          patch: { remoteDone: true },
+          expectLastUpdated: job.lastUpdated,
+        });
+      }
       return false;
     }
-    if (
-      job.status === 'PROCESSING_INPUTS' &&
-      Date.now() - Date.parse(job.lastUpdated) > this.timings.settleMs
-    ) {
+    if (job.status === 'PROCESSING_INPUTS' && this.submitter.retryDue(job, this.timings.settleMs)) {
       this.submitter.start(job.id);
     }
     return false;

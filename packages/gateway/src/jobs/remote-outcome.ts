@@ -40,6 +40,9 @@ export function changeFromRemote(job: WatchedJob, remote: RemoteJob, now: Date):
   // A queued job's start time is Slurm's estimate, and a job cancelled while queued gets one too.
   const ran = remote.phase === 'running' || (remote.outcome !== null && RAN.has(remote.outcome));
   set('remoteState', remote.state);
+  // Slurm's own submit time, once the queue shows it (the reconciler checked the tag): records of
+  // the job are later recognised by it.
+  if (remote.submitted && remote.gatewayJobId === job.id) set('remoteSubmitted', remote.submitted);
   set('remoteReason', remote.reason);
   if (ran && remote.started) set('remoteStarted', remote.started);
 

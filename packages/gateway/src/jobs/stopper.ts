@@ -11,7 +11,7 @@ import {
   SchedulerTimeoutError,
   SchedulerUnavailableError,
 } from '../scheduler/errors.js';
-import type { SignalMode } from '../scheduler/scheduler.js';
+import type { SignalMode, SignalResult } from '../scheduler/scheduler.js';
 import type { JobRecord, JobStore, WatchedJob } from '../store/job-store.js';
 import type { Caller } from './caller.js';
 import { clusterAccount, jobAccount } from './cluster-accounts.js';
@@ -39,6 +39,9 @@ class RemoteJobChangedError extends SchedulerCommandError {
     super(systemId, message, null, '');
   }
 }
+
+/** Ids signalled in one remote command (a bulk stop sends several): bounds its length. */
+const MAX_TARGETS = 200;
 
 /** A terminated job that Slurm still runs gets `scancel` again, at first soon, then less often. */
 const RESEND_MIN_MS = 1_000;
@@ -105,59 +108,132 @@ export class Stopper {
     return job;
   }
 
-  /** Stops each of `jobs` (or, with `whatIf`, says what it would stop): one result per job. */
+  /**
+   * Stops each of `jobs` (or, with `whatIf`, says what it would stop): one result per job. Jobs
+   * Slurm has and nothing else is busy with are stopped together: one look at Slurm, then one
+   * signal command per system, account and signal for all of them, then one look again. The
+   * others (not yet in Slurm, busy, or terminate) go one by one.
+   */
   async many(
     caller: Caller,
     jobs: JobRecord[],
     mode: StopMode,
     whatIf: boolean,
   ): Promise<StopJobResult[]> {
-    const one = async (job: JobRecord): Promise<StopJobResult> => {
-      const base = { jobId: job.id, name: job.name };
-      if (isTerminal(job.status)) {
-        return {
-          ...base,
-          outcome: 'not_cancellable',
-          status: job.status,
-          message: `job is ${job.status}`,
-          job,
-        };
-      }
-      if (whatIf) return { ...base, outcome: 'would_stop', status: job.status, message: null, job };
-      try {
-        const after = await this.request(caller, job, mode);
-        return { ...base, outcome: 'stopped', status: after.status, message: null, job: after };
-      } catch (err) {
-        if (err instanceof JobNotCancellableError) {
-          return {
-            ...base,
-            outcome: 'not_cancellable',
-            status: err.status,
-            message: err.message,
-            job: null,
-          };
-        }
-        const now = await this.store.get(job.id);
-        return {
-          ...base,
-          outcome: 'error',
-          status: now?.status ?? job.status,
-          message: (err as Error).message,
-          job: null,
-        };
-      }
-    };
-    // A handful at a time: each stop is one SSH command, and a connection has few channels.
-    const results: StopJobResult[] = new Array(jobs.length);
+    const results = new Map<string, StopJobResult>();
+    const together: JobRecord[] = [];
+    const alone: JobRecord[] = [];
+    for (const job of jobs) {
+      if (isTerminal(job.status)) results.set(job.id, notCancellable(job, job.status));
+      else if (whatIf) results.set(job.id, result(job, 'would_stop', job.status, null, job));
+      else if (job.remoteJobId && mode !== 'terminate' && !this.locks.holder(job.id)) {
+        together.push(job);
+      } else alone.push(job);
+    }
+    for (const [systemId, group] of groupBy(together, (j) => j.execSystemId)) {
+      for (const r of await this.stopTogether(caller, systemId, group, mode))
+        results.set(r.jobId, r);
+    }
+    // A handful at a time: each is its own command and look at Slurm.
     let next = 0;
     const worker = async () => {
-      while (next < jobs.length) {
-        const i = next++;
-        results[i] = await one(jobs[i]!);
+      while (next < alone.length) {
+        const job = alone[next++]!;
+        results.set(job.id, await this.stopAlone(caller, job, mode));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(8, jobs.length) }, worker));
-    return results;
+    await Promise.all(Array.from({ length: Math.min(8, alone.length) }, worker));
+    return jobs.map((j) => results.get(j.id)!);
+  }
+
+  private async stopAlone(caller: Caller, job: JobRecord, mode: StopMode): Promise<StopJobResult> {
+    try {
+      const after = await this.request(caller, job, mode);
+      return result(job, 'stopped', after.status, null, after);
+    } catch (err) {
+      if (err instanceof JobNotCancellableError)
+        return notCancellable(job, err.status, err.message);
+      const now = await this.store.get(job.id);
+      return result(job, 'error', now?.status ?? job.status, (err as Error).message, null);
+    }
+  }
+
+  private async stopTogether(
+    caller: Caller,
+    systemId: string,
+    jobs: JobRecord[],
+    mode: StopMode,
+  ): Promise<StopJobResult[]> {
+    const system = this.systems.get(systemId)!;
+    try {
+      if (!caller.isAdmin) await clusterAccount(system, caller);
+    } catch (err) {
+      return jobs.map((j) => result(j, 'error', j.status, (err as Error).message, null));
+    }
+    // The jobs' locks for the whole operation: the monitor leaves their stops to us meanwhile.
+    const release = await this.locks.hold(
+      jobs.map((j) => j.id),
+      'signal',
+    );
+    try {
+      return await this.signalTogether(caller, system, jobs, mode);
+    } finally {
+      release();
+    }
+  }
+
+  private async signalTogether(
+    caller: Caller,
+    system: ExecutionSystem,
+    jobs: JobRecord[],
+    mode: StopMode,
+  ): Promise<StopJobResult[]> {
+    const systemId = system.config.id;
+    // Fresh states first: a job our record calls PENDING may have started (it then gets the
+    // signal asked for, not a plain cancel).
+    await this.polls.refresh(systemId);
+    const out: StopJobResult[] = [];
+    const toSignal: JobRecord[] = [];
+    for (const job of jobs) {
+      const fresh = await this.store.get(job.id);
+      if (!fresh || isTerminal(fresh.status)) {
+        out.push(notCancellable(job, fresh?.status ?? job.status));
+        continue;
+      }
+      try {
+        const { recorded, alreadySent } = await this.recordRequest(caller, fresh, mode);
+        if (alreadySent) out.push(result(recorded, 'stopped', recorded.status, null, recorded));
+        else toSignal.push(recorded);
+      } catch (err) {
+        if (err instanceof JobNotCancellableError) out.push(notCancellable(job, err.status));
+        else throw err;
+      }
+    }
+    const bySignal = groupBy(toSignal, (j) => {
+      // A queued job has no processes to interrupt or kill: leaving the queue is its stop.
+      const signal: SignalMode = j.status === 'RUNNING' ? (mode as SignalMode) : 'cancel';
+      return `${jobAccount(j, system)}\u0000${signal}`;
+    });
+    for (const [key, group] of bySignal) {
+      const signal = key.split('\u0000')[1] as SignalMode;
+      for (const { job, error } of await this.sendSignals(group, signal, caller.username)) {
+        out.push(
+          error
+            ? result(job, 'error', job.status, error.message, null)
+            : result(job, 'stopped', job.status, null, job),
+        );
+      }
+    }
+    this.polls.hurry(systemId);
+    await this.polls.refresh(systemId);
+    // Answer with what Slurm says now.
+    return Promise.all(
+      out.map(async (r) => {
+        if (r.outcome !== 'stopped') return r;
+        const now = await this.store.get(r.jobId);
+        return now ? { ...r, status: now.status, job: now } : r;
+      }),
+    );
   }
 
   /** A stop that was recorded but not (or not successfully) sent: send it now, in the background. */
@@ -205,22 +281,54 @@ export class Stopper {
     return byAccount.size;
   }
 
+  /**
+   * A Slurm job carrying this job's tag that is not the job's own (a late sbatch that landed
+   * after the gateway gave up on it, or a second copy): cancelled, as the job's account, and
+   * written to the job's history.
+   */
+  async cancelLateArrival(job: WatchedJob, remoteJobId: string): Promise<void> {
+    // Paced like terminate's re-sends: a copy stuck in COMPLETING is not cancelled every cycle.
+    const key = `${job.id}:${remoteJobId}`;
+    const last = this.resent.get(key);
+    const now = Date.now();
+    if (last && now - last.at < Math.min(RESEND_MIN_MS * 2 ** last.times, RESEND_MAX_MS)) return;
+    this.resent.set(key, { at: now, times: (last?.times ?? 0) + 1 });
+    const system = this.system(job);
+    const sent = await system.scheduler.signal(
+      [{ remoteJobId, gatewayJobId: job.id }],
+      'cancel',
+      jobAccount(job, system),
+    );
+    if (sent.notThisJob.length > 0) return;
+    await this.writer.apply(job.id, {
+      events: [
+        {
+          event: 'STOP_SIGNALLED',
+          actor: null,
+          description: `cancelled Slurm job ${remoteJobId}: a late copy carrying this job's tag`,
+        },
+      ],
+    });
+  }
+
   /** Forgets the re-send pacing of jobs Slurm confirmed ended. */
   confirmedEnded(jobId: string): void {
     this.resent.delete(jobId);
   }
 
-  private async carryOutStop(caller: Caller, jobId: string, mode: StopMode): Promise<JobRecord> {
-    // Read under the lock: a submission that ran before us may have given the job its Slurm id.
-    const job = await this.store.get(jobId);
-    if (!job) throw new JobNotFoundError(jobId);
-    if (isTerminal(job.status)) throw new JobNotCancellableError(jobId, job.status);
+  /**
+   * Writes the stop request (and STOP_REQUESTED) to the job. `alreadySent`: a second cancel (or
+   * force-stop) while Slurm is still ending the job sends nothing more; every interrupt is sent.
+   */
+  private async recordRequest(
+    caller: Caller,
+    job: JobRecord,
+    mode: StopMode,
+  ): Promise<{ recorded: JobRecord; alreadySent: boolean }> {
     const previous = job.stopRequest;
-    // A second cancel (or force-stop) while Slurm is still ending the job sends nothing more;
-    // every interrupt is sent, as many as asked.
     const alreadySent =
       mode !== 'interrupt' && previous?.mode === mode && previous.outcome === 'SIGNALLED';
-    const recorded = await this.writer.apply(jobId, {
+    const recorded = await this.writer.apply(job.id, {
       patch: {
         stopRequest: {
           mode,
@@ -237,7 +345,16 @@ export class Stopper {
       ],
       expectStatus: NON_TERMINAL_STATUSES,
     });
-    if (!recorded) throw new JobNotCancellableError(jobId, (await this.reread(job)).status);
+    if (!recorded) throw new JobNotCancellableError(job.id, (await this.reread(job)).status);
+    return { recorded, alreadySent };
+  }
+
+  private async carryOutStop(caller: Caller, jobId: string, mode: StopMode): Promise<JobRecord> {
+    // Read under the lock: a submission that ran before us may have given the job its Slurm id.
+    const job = await this.store.get(jobId);
+    if (!job) throw new JobNotFoundError(jobId);
+    if (isTerminal(job.status)) throw new JobNotCancellableError(jobId, job.status);
+    const { recorded, alreadySent } = await this.recordRequest(caller, job, mode);
     if (!recorded.remoteJobId) {
       // Never reached Slurm in this run: the submitter (on its next look) or the monitor (a job a
       // previous run left) sees the request and ends it, or finds it by its tag and stops it.
@@ -298,55 +415,69 @@ export class Stopper {
 
   /**
    * Sends a stop to Slurm as the job's own account and records it, with the cluster's time of
-   * the first signal. Resolves to the job as recorded after it.
+   * the first signal. Resolves to the job as recorded after it; throws when it was not sent
+   * (except for a cluster that does not answer: then the stop is kept for later).
    */
   private async sendSignal(
     job: WatchedJob,
     mode: SignalMode,
     actor: string | null,
   ): Promise<JobRecord> {
-    const system = this.system(job);
-    let sentAt: string;
-    try {
-      const sent = await system.scheduler.signal(
-        [{ remoteJobId: job.remoteJobId!, gatewayJobId: job.id }],
-        mode,
-        jobAccount(job, system),
-      );
-      if (sent.notThisJob.length > 0) {
-        throw new RemoteJobChangedError(
-          job.execSystemId,
-          `Slurm job ${job.remoteJobId} no longer carries this job's tag: nothing was signalled (the controller may have lost its state; the job will be marked lost if Slurm does not list it again)`,
+    const [outcome] = await this.sendSignals([job], mode, actor);
+    if (outcome!.error) throw outcome!.error;
+    return outcome!.job;
+  }
+
+  /**
+   * Sends one stop to many jobs of one system and account in one remote command (at most
+   * MAX_TARGETS ids per command), and records each job's outcome: SIGNALLED with the cluster's
+   * time; kept for later when the cluster did not answer; FAILED otherwise (a job whose id no
+   * longer carries its tag is never signalled).
+   */
+  private async sendSignals(
+    jobs: readonly WatchedJob[],
+    mode: SignalMode,
+    actor: string | null,
+  ): Promise<Array<{ job: JobRecord; error: Error | null }>> {
+    const system = this.system(jobs[0]!);
+    const account = jobAccount(jobs[0]!, system);
+    const out: Array<{ job: JobRecord; error: Error | null }> = [];
+    for (let i = 0; i < jobs.length; i += MAX_TARGETS) {
+      const chunk = jobs.slice(i, i + MAX_TARGETS);
+      let sent: SignalResult | null = null;
+      let failure: unknown = null;
+      try {
+        sent = await system.scheduler.signal(
+          chunk.map((j) => ({ remoteJobId: j.remoteJobId!, gatewayJobId: j.id })),
+          mode,
+          account,
         );
+      } catch (err) {
+        failure = err;
       }
-      sentAt = sent.sentAt;
-    } catch (err) {
-      const message = (err as Error).message;
-      if (isTransient(err)) {
-        // The user's intent outlives the outage (and the gateway): the request stays REQUESTED in
-        // the store, and the monitor sends it once the cluster answers again.
-        const deferred = `not sent yet (${message}); it will be sent when ${job.execSystemId} answers`;
-        if (job.stopRequest?.message === deferred) return this.reread(job);
-        const kept = await this.writer.apply(job.id, {
-          patch: {
-            stopRequest: job.stopRequest && { ...job.stopRequest, message: deferred },
-            lastMessage: `${job.stopRequest?.mode ?? mode} requested; ${deferred}`,
-          },
-          events: [{ event: 'STOP_FAILED', actor, description: deferred }],
-          expectStatus: [job.status],
-        });
-        return kept ?? this.reread(job);
+      for (const job of chunk) {
+        if (sent && !sent.notThisJob.includes(job.remoteJobId!)) {
+          out.push({ job: await this.recordSignalled(job, mode, sent.sentAt, actor), error: null });
+          continue;
+        }
+        const error = sent
+          ? new RemoteJobChangedError(
+              job.execSystemId,
+              `Slurm job ${job.remoteJobId} no longer carries this job's tag: nothing was signalled (the controller may have lost its state; the job will be marked lost if Slurm does not list it again)`,
+            )
+          : (failure as Error);
+        out.push(await this.recordNotSent(job, mode, error, actor));
       }
-      // Recorded once: a stop retried every poll cycle adds nothing new.
-      if (job.stopRequest?.outcome === 'REQUESTED') {
-        await this.writer.apply(job.id, {
-          patch: { stopRequest: { ...job.stopRequest, outcome: 'FAILED', message } },
-          events: [{ event: 'STOP_FAILED', actor, description: message }],
-          expectStatus: [job.status],
-        });
-      }
-      throw err;
     }
+    return out;
+  }
+
+  private async recordSignalled(
+    job: WatchedJob,
+    mode: SignalMode,
+    sentAt: string,
+    actor: string | null,
+  ): Promise<JobRecord> {
     const stop = job.stopRequest;
     const after = await this.writer.apply(job.id, {
       patch:
@@ -370,6 +501,40 @@ export class Stopper {
     return after ?? this.reread(job);
   }
 
+  private async recordNotSent(
+    job: WatchedJob,
+    mode: SignalMode,
+    error: Error,
+    actor: string | null,
+  ): Promise<{ job: JobRecord; error: Error | null }> {
+    const message = error.message;
+    if (isTransient(error)) {
+      // The user's intent outlives the outage (and the gateway): the request stays REQUESTED in
+      // the store, and the monitor sends it once the cluster answers again.
+      const deferred = `not sent yet (${message}); it will be sent when ${job.execSystemId} answers`;
+      if (job.stopRequest?.message === deferred)
+        return { job: await this.reread(job), error: null };
+      const kept = await this.writer.apply(job.id, {
+        patch: {
+          stopRequest: job.stopRequest && { ...job.stopRequest, message: deferred },
+          lastMessage: `${job.stopRequest?.mode ?? mode} requested; ${deferred}`,
+        },
+        events: [{ event: 'STOP_FAILED', actor, description: deferred }],
+        expectStatus: [job.status],
+      });
+      return { job: kept ?? (await this.reread(job)), error: null };
+    }
+    // Recorded once: a stop retried every poll cycle adds nothing new.
+    if (job.stopRequest?.outcome === 'REQUESTED') {
+      await this.writer.apply(job.id, {
+        patch: { stopRequest: { ...job.stopRequest, outcome: 'FAILED', message } },
+        events: [{ event: 'STOP_FAILED', actor, description: message }],
+        expectStatus: [job.status],
+      });
+    }
+    return { job: await this.reread(job), error };
+  }
+
   private system(job: WatchedJob): ExecutionSystem {
     return this.systems.get(job.execSystemId)!;
   }
@@ -379,4 +544,35 @@ export class Stopper {
     if (!now) throw new JobNotFoundError(job.id);
     return now;
   }
+}
+
+function result(
+  job: JobRecord,
+  outcome: StopJobResult['outcome'],
+  status: JobRecord['status'],
+  message: string | null,
+  after: JobRecord | null,
+): StopJobResult {
+  return { jobId: job.id, name: job.name, outcome, status, message, job: after };
+}
+
+function notCancellable(job: JobRecord, status: JobRecord['status'], message?: string) {
+  return result(
+    job,
+    'not_cancellable',
+    status,
+    message ?? `job is ${status}`,
+    isTerminal(job.status) ? job : null,
+  );
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }

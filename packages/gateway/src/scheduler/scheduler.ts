@@ -48,6 +48,8 @@ export interface RemoteJob {
   gatewayJobId: string | null;
   /** The Unix account the job runs as, where the listing shows it. */
   remoteUser: string | null;
+  /** When Slurm accepted the job (its clock), where the listing shows it. */
+  submitted: string | null;
 }
 
 /** A remote job to signal, and the hpcgate id it must carry: no other job is ever signalled. */
@@ -64,8 +66,13 @@ export interface SignalResult {
 }
 
 export interface PollResult {
-  /** The jobs asked about that the scheduler still knows. */
+  /** The jobs asked about that the scheduler's queue still lists (with their tags). */
   byId: Map<string, RemoteJob>;
+  /**
+   * Final records of asked-about jobs the queue no longer lists, every one in order: an id may
+   * have several (a reused id), to be told apart by account and submit time.
+   */
+  records: RemoteJob[];
   /** Every job the scheduler lists with an hpcgate tag, by that tag. */
   byTag: Map<string, RemoteJob>;
   /** How many remote commands this poll cost. */

@@ -20,10 +20,20 @@ export class FakeScheduler implements Scheduler {
   readonly jobs = new Map<string, RemoteJob>();
   readonly signals: Array<{ targets: SignalTarget[]; mode: SignalMode; account: string }> = [];
   readonly submitted: Array<{ spec: BatchJobSpec; account: string }> = [];
+  /** Final records of jobs the queue no longer lists (the completion file), in order. */
+  readonly records: RemoteJob[] = [];
   /** Set to make the finished-job source fail (as an unreachable slurmdbd would). */
   recordsFail = false;
   /** Set to make every command fail as an unreachable cluster does. */
   unreachable = false;
+  /**
+   * What the next sbatch runs meet, first one first (the rest succeed): `error` is thrown; with
+   * `queued`, the job is queued all the same (an answer lost on its way back), at once (`now`)
+   * or only when {@link landLate} is called (`later`: a remote sbatch still running).
+   */
+  readonly submitFaults: Array<{ error: Error; queued?: 'now' | 'later' }> = [];
+  /** Jobs of unanswered runs that have not landed yet. */
+  private readonly landing: RemoteJob[] = [];
   commandsSent = 0;
   private nextId = 100;
 
@@ -38,12 +48,25 @@ export class FakeScheduler implements Scheduler {
     return this.accounts.has(account);
   }
 
+  /** Every sbatch run is recorded in `submitted`, whatever it met. */
   async submit(spec: BatchJobSpec, account: string): Promise<string> {
     this.commandsSent++;
-    const id = String(this.nextId++);
     this.submitted.push({ spec, account });
-    this.jobs.set(id, fakeRemote(id, { gatewayJobId: spec.gatewayJobId, remoteUser: account }));
+    const fault = this.submitFaults.shift();
+    if (fault && !fault.queued) throw fault.error;
+    const id = String(this.nextId++);
+    const job = fakeRemote(id, { gatewayJobId: spec.gatewayJobId, remoteUser: account });
+    if (fault?.queued === 'later') this.landing.push(job);
+    else this.jobs.set(id, job);
+    if (fault) throw fault.error;
     return id;
+  }
+
+  /** The jobs of unanswered runs land now (in the queue, with their tags); resolves to their ids. */
+  landLate(): string[] {
+    const landed = this.landing.splice(0);
+    for (const job of landed) this.jobs.set(job.remoteJobId, job);
+    return landed.map((j) => j.remoteJobId);
   }
 
   async signal(
@@ -80,6 +103,11 @@ export class FakeScheduler implements Scheduler {
     }
     return {
       byId,
+      records: this.recordsFail
+        ? []
+        : this.records.filter(
+            (r) => remoteJobIds.includes(r.remoteJobId) && !byId.has(r.remoteJobId),
+          ),
       byTag,
       commands: 1,
       incomplete: this.recordsFail ? 'sacct failed (fake)' : null,
@@ -111,6 +139,7 @@ export function fakeRemote(remoteJobId: string, over: Partial<RemoteJob> = {}): 
     ended: null,
     gatewayJobId: null,
     remoteUser: 'alice',
+    submitted: null,
     ...over,
   };
 }

@@ -48,6 +48,47 @@ describe('Reconciler', () => {
     expect(core.scheduler.signals).toEqual([]);
   });
 
+  it("takes a final record only when its account and submit time are the job's", async () => {
+    const core = fakeCore({ lostAfterMs: 60_000 });
+    const submitted = '2026-01-01T00:00:00.000Z';
+    const job = await core.addJob({ remoteJobId: '20', remoteSubmitted: submitted });
+    // The completion file holds two jobs under id 20: another account's, and a later one of alice.
+    core.scheduler.records.push(
+      fakeRemote('20', {
+        remoteUser: 'bob',
+        submitted,
+        state: 'COMPLETED',
+        phase: 'ended',
+        outcome: 'completed',
+        exitCode: 0,
+        exitSignal: 0,
+      }),
+      fakeRemote('20', {
+        submitted: '2026-01-01T00:00:30.000Z',
+        state: 'COMPLETED',
+        phase: 'ended',
+        outcome: 'completed',
+        exitCode: 0,
+        exitSignal: 0,
+      }),
+    );
+    await core.cycle();
+    expect((await core.store.get(job.id))!.status).toBe('RUNNING');
+    // Its own record (same account, submitted within a second or so): taken.
+    core.scheduler.records.push(
+      fakeRemote('20', {
+        submitted: '2026-01-01T00:00:01.000Z',
+        state: 'FAILED',
+        phase: 'ended',
+        outcome: 'failed',
+        exitCode: 3,
+        exitSignal: 0,
+      }),
+    );
+    await core.cycle();
+    expect((await core.store.get(job.id))!).toMatchObject({ status: 'FAILED', exitCode: 3 });
+  });
+
   it('ignores a job of another account under the id', async () => {
     const core = fakeCore();
     const job = await core.addJob({ remoteJobId: '8' });

@@ -27,6 +27,7 @@ const remote = (over: Partial<RemoteJob> = {}): RemoteJob => ({
   ended: '2026-01-01T00:00:10.000Z',
   gatewayJobId: 'j',
   remoteUser: 'alice',
+  submitted: null,
   ...over,
 });
 const now = new Date('2026-01-01T00:01:00.000Z');

@@ -1,14 +1,25 @@
 import type { BatchJobSpec, SignalMode, SignalTarget } from '../scheduler.js';
 import { SACCT_FIELDS, SQUEUE_FIELDS, TAG_PREFIX } from './parse.js';
-import { commandLine, shellQuote } from './quote.js';
+import { commandLine } from './quote.js';
 
 /** Every Slurm command line the gateway runs, built from quoted words only. */
 
 const TIME = 'SLURM_TIME_FORMAT=%s';
 
-/** `sbatch --parsable` with the job's resources; the batch script itself goes on stdin. */
-export function sbatchCommand(spec: BatchJobSpec): string {
+/**
+ * `sbatch --parsable` with the job's resources; the batch script itself goes on stdin.
+ *
+ * With `commandTimeoutMs` (how long the gateway waits for an answer), sbatch runs under the
+ * system's `timeout`, which ends it a margin before the gateway stops waiting: TERM after
+ * T - 3 s, KILL 2 s later, 1 s to spare (tenths of T for short timeouts). Closing the SSH channel
+ * does not stop a remote command, and sbatch retries for minutes on its own while the controller
+ * is busy: this way, once the gateway gave up on a submission, no sbatch of it is left running
+ * to queue the job later. sbatch stopped so exits 124 (TERM) or 137 (KILL), and its outcome is
+ * unknown, as after any unanswered command.
+ */
+export function sbatchCommand(spec: BatchJobSpec, commandTimeoutMs?: number): string {
   const words = [
+    ...(commandTimeoutMs === undefined ? [] : timeoutWords(commandTimeoutMs)),
     'sbatch',
     '--parsable',
     `--job-name=${spec.name}`,
@@ -21,6 +32,18 @@ export function sbatchCommand(spec: BatchJobSpec): string {
   if (spec.maxMinutes) words.push(`--time=${spec.maxMinutes}`);
   if (spec.workingDir) words.push(`--chdir=${spec.workingDir}`);
   return commandLine(words);
+
+  function timeoutWords(t: number): string[] {
+    const margin = Math.min(1_000, t / 10);
+    const killAfter = Math.min(2_000, t / 10);
+    const seconds = (ms: number) => `${Number((Math.floor(ms) / 1000).toFixed(3))}s`;
+    return [
+      'timeout',
+      '--signal=TERM',
+      `--kill-after=${seconds(killAfter)}`,
+      seconds(t - killAfter - margin),
+    ];
+  }
 }
 
 /** Above this many accounts, one unfiltered listing is shorter than the list of names. */
@@ -66,38 +89,39 @@ export function sacctCommand(remoteJobIds: readonly string[], source: FinishedJo
  *   rest at once. Only for running jobs: a queued job is simply cancelled.
  */
 export function stopCommand(targets: readonly SignalTarget[], mode: SignalMode): string {
-  // The cluster's clock first: Slurm's end times are by it, not by the gateway's.
+  // One listing of the account's own jobs with their tags; only the ids whose line is exactly
+  // "<id>|hpcgate:<job id>" are signalled: a controller that lost its state gives old ids to new
+  // jobs, and those are never signalled. POSIX sh (the account's login shell may not be bash).
+  const listing = commandLine(['squeue', '--noheader', '--states=all', '--me', '--format=%i|%k']);
+  const patterns = targets.flatMap((t) => [
+    '-e',
+    `${assertJobId(t.remoteJobId)}|${TAG_PREFIX}${t.gatewayJobId}`,
+  ]);
   return [
+    // The cluster's clock first: Slurm's end times are by it, not by the gateway's.
     'date +%s',
-    ...targets.map((t) => ifThisJob(t, signalCommand(assertJobId(t.remoteJobId), mode))),
-  ].join('; ');
+    `hpcgate_ids=$(${listing} 2>/dev/null | ${commandLine(['grep', '-xF', ...patterns])} | cut -d'|' -f1)`,
+    // Digits and white space only (whole-line matches of our own patterns): safe unquoted.
+    `echo ${VERIFIED} $hpcgate_ids`,
+    `[ -z "$hpcgate_ids" ] || { ${signalCommand(mode)}; }`,
+  ].join('\n');
 }
 
-/** What stopCommand prints for a target whose id now carries another tag (or none). */
-export const NOT_THIS_JOB = 'hpcgate-not-this-job';
+/** stopCommand's line naming the ids it found carrying their tags (and signalled). */
+export const VERIFIED = 'hpcgate-verified';
 
-/**
- * Runs `command` only if Slurm's job `remoteJobId` still carries the gateway's tag for this job:
- * a controller that lost its state gives old ids to new jobs, and those are never signalled.
- */
-function ifThisJob(target: SignalTarget, command: string): string {
-  const id = assertJobId(target.remoteJobId);
-  const tag = `${TAG_PREFIX}${target.gatewayJobId}`;
-  const look = commandLine(['squeue', '--noheader', '--states=all', `--jobs=${id}`, '--format=%k']);
-  return `if [ "$(${look} 2>/dev/null)" = ${shellQuote(tag)} ]; then ${command}; else echo ${shellQuote(`${NOT_THIS_JOB} ${id}`)}; fi`;
-}
-
-function signalCommand(id: string, mode: SignalMode): string {
+function signalCommand(mode: SignalMode): string {
   switch (mode) {
     case 'cancel':
-      return commandLine(['scancel', id]);
+      return `${commandLine(['scancel'])} $hpcgate_ids`;
     case 'interrupt':
-      return commandLine(['scancel', '--full', '--signal=INT', id]);
+      return `${commandLine(['scancel', '--full', '--signal=INT'])} $hpcgate_ids`;
     case 'force-stop':
       return (
-        `for s in $(${commandLine(['squeue', '--noheader', '--steps', `--jobs=${id}`, '--format=%i'])}); do ` +
-        `case "$s" in *.batch|*.extern) ;; *) scancel --signal=KILL "$s";; esac; done; ` +
-        commandLine(['scancel', '--batch', '--signal=USR2', id])
+        'for hpcgate_id in $hpcgate_ids; do ' +
+        `for s in $(${commandLine(['squeue', '--noheader', '--steps'])} --jobs="$hpcgate_id" --format=%i); do ` +
+        'case "$s" in *.batch|*.extern) ;; *) scancel --signal=KILL "$s";; esac; done; ' +
+        `${commandLine(['scancel', '--batch', '--signal=USR2'])} "$hpcgate_id"; done`
       );
   }
 }

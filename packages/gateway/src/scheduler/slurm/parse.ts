@@ -87,7 +87,7 @@ export function parseTag(comment: string): string | null {
 }
 
 export const SQUEUE_FIELDS =
-  'JobID:|,State:|,Reason:|,exit_code:|,StartTime:|,EndTime:|,UserName:|,Comment:|';
+  'JobID:|,State:|,Reason:|,exit_code:|,StartTime:|,EndTime:|,SubmitTime:|,UserName:|,Comment:|';
 
 /**
  * Parses `squeue -h -t all -O <SQUEUE_FIELDS>`: one line per job, each field followed by `|`.
@@ -98,8 +98,9 @@ export function parseSqueue(output: string): RemoteJob[] {
   for (const line of output.split('\n')) {
     if (!line.trim()) continue;
     const fields = line.replace(/\|$/, '').split('|');
-    if (fields.length < 8) continue;
-    const [id, state, reason, exit, start, end, user] = fields as [
+    if (fields.length < 9) continue;
+    const [id, state, reason, exit, start, end, submit, user] = fields as [
+      string,
       string,
       string,
       string,
@@ -108,7 +109,7 @@ export function parseSqueue(output: string): RemoteJob[] {
       string,
       string,
     ];
-    const comment = fields.slice(7).join('|');
+    const comment = fields.slice(8).join('|');
     if (!/^\d+/.test(id)) continue;
     const { phase, outcome } = classifyState(state);
     jobs.push({
@@ -122,27 +123,37 @@ export function parseSqueue(output: string): RemoteJob[] {
       ended: phase === 'ended' ? parseSlurmTime(end) : null,
       gatewayJobId: parseTag(comment),
       remoteUser: user.trim() || null,
+      submitted: parseSlurmTime(submit),
     });
   }
   return jobs;
 }
 
-export const SACCT_FIELDS = 'JobID,State,ExitCode,Start,End';
+export const SACCT_FIELDS = 'JobID,State,ExitCode,Start,End,User,Submit';
 
 /**
  * Parses `sacct -n -P -o <SACCT_FIELDS>` (the accounting database, or with -c the completion
- * file). Only whole-job lines count: steps (`123.batch`) are skipped.
+ * file). Only whole-job lines count: steps (`123.batch`) are skipped. Every record is kept, in
+ * order: one id may name several jobs (requeued, or reused after the controller lost its state),
+ * told apart by account and submit time.
  */
 export function parseSacct(output: string): RemoteJob[] {
-  const byId = new Map<string, RemoteJob>();
+  const records: RemoteJob[] = [];
   for (const line of output.split('\n')) {
     const fields = line.trim().split('|');
-    if (fields.length < 5) continue;
-    const [id, state, exit, start, end] = fields as [string, string, string, string, string];
+    if (fields.length < 7) continue;
+    const [id, state, exit, start, end, user, submit] = fields as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     if (!/^\d+$/.test(id)) continue;
     const { phase, outcome } = classifyState(state);
-    // The completion file may hold a job twice (e.g. requeued); the last line is the newest.
-    byId.set(id, {
+    records.push({
       remoteJobId: id,
       state: state.split(' ')[0]!,
       phase,
@@ -152,10 +163,12 @@ export function parseSacct(output: string): RemoteJob[] {
       started: parseSlurmTime(start),
       ended: parseSlurmTime(end),
       gatewayJobId: null,
-      remoteUser: null,
+      // The completion file writes `alice(1003)`, accounting `alice`.
+      remoteUser: user.replace(/\(\d+\)$/, '').trim() || null,
+      submitted: parseSlurmTime(submit),
     });
   }
-  return [...byId.values()];
+  return records;
 }
 
 /** `sbatch --parsable` prints `jobid` or `jobid;cluster`. */

@@ -2,7 +2,7 @@ import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutionSystemConfig } from '../../config/schema.js';
 import { InvalidJobRequestError } from '../../domain/errors.js';
-import { SchedulerCommandError } from '../errors.js';
+import { SchedulerCommandError, SchedulerTimeoutError } from '../errors.js';
 import type {
   BatchJobSpec,
   PollResult,
@@ -15,11 +15,11 @@ import type {
 import { batchScript, userScript } from './batch-script.js';
 import {
   assertAccount,
-  NOT_THIS_JOB,
   sacctCommand,
   sbatchCommand,
   squeueCommand,
   stopCommand,
+  VERIFIED,
 } from './commands.js';
 import { DirectivePolicyError, parseDirectives } from './directives.js';
 import { parseSacct, parseSbatch, parseSlurmTime, parseSqueue } from './parse.js';
@@ -57,13 +57,28 @@ export class SlurmScheduler implements Scheduler {
     }
   }
 
+  /**
+   * sbatch as `account`, under a remote `timeout` that ends it before the gateway stops waiting
+   * (see sbatchCommand). Throws SchedulerTimeoutError when no answer came (the job may be queued
+   * all the same), SchedulerCommandError with sbatch's exit code and words when it answered no.
+   */
   async submit(spec: BatchJobSpec, account: string): Promise<string> {
-    const r = await this.pool.exec(this.loginOf(account), sbatchCommand(spec), {
+    const { commandTimeoutMs } = this.config;
+    const r = await this.pool.exec(this.loginOf(account), sbatchCommand(spec, commandTimeoutMs), {
       stdin: batchScript(spec),
     });
-    const id = r.code === 0 ? parseSbatch(r.stdout) : null;
-    if (!id) throw this.failure('sbatch', r);
-    return id;
+    // An id printed counts whatever came after it (the timeout may have struck right after).
+    const id = parseSbatch(r.stdout);
+    if (id) return id;
+    // `timeout` stopped it (TERM: 124, KILL: 137): sbatch's request may have reached the
+    // controller, which may queue the job; nothing of this run is left to queue it later.
+    if (r.code === 124 || r.code === 137) {
+      throw new SchedulerTimeoutError(
+        this.systemId,
+        `sbatch did not answer within ${Math.round(commandTimeoutMs / 1000)} s on ${this.systemId} and was stopped there${r.stderr.trim() ? ` (${r.stderr.trim().split('\n').at(-1)!.slice(0, 200)})` : ''}`,
+      );
+    }
+    throw this.failure('sbatch', r);
   }
 
   async signal(
@@ -79,9 +94,13 @@ export class SlurmScheduler implements Scheduler {
     }
     const lines = r.stdout.split('\n').map((l) => l.trim());
     const sentAt = parseSlurmTime(lines[0] ?? '');
-    const notThisJob = lines.flatMap((l) =>
-      l.startsWith(`${NOT_THIS_JOB} `) ? [l.slice(NOT_THIS_JOB.length + 1)] : [],
+    const verified = new Set(
+      lines
+        .find((l) => l.startsWith(VERIFIED))
+        ?.split(/\s+/)
+        .slice(1) ?? [],
     );
+    const notThisJob = targets.map((t) => t.remoteJobId).filter((id) => !verified.has(id));
     return { sentAt: sentAt ?? new Date().toISOString(), notThisJob };
   }
 
@@ -135,6 +154,7 @@ export class SlurmScheduler implements Scheduler {
     // MAX_RECORD_IDS a cycle, so the command line stays short; the rest are asked next time).
     const wanted = new Set(remoteJobIds);
     const missing = remoteJobIds.filter((id) => !byId.has(id));
+    const finished: RemoteJob[] = [];
     let incomplete: string | null =
       missing.length > MAX_RECORD_IDS
         ? `${missing.length - MAX_RECORD_IDS} finished-job records left for later cycles`
@@ -146,7 +166,7 @@ export class SlurmScheduler implements Scheduler {
           'sacct',
           sacctCommand(missing.slice(0, MAX_RECORD_IDS), this.config.finishedJobSource),
         );
-        for (const job of parseSacct(records)) byId.set(job.remoteJobId, job);
+        finished.push(...parseSacct(records));
       } catch (err) {
         // The listing stands on its own: every job it shows is still updated (and stops
         // confirmed); only the purged ones wait for the record source to answer again.
@@ -155,6 +175,7 @@ export class SlurmScheduler implements Scheduler {
     }
     return {
       byId: new Map([...byId].filter(([id]) => wanted.has(id))),
+      records: finished.filter((r) => wanted.has(r.remoteJobId)),
       byTag,
       commands,
       incomplete,

@@ -57,23 +57,29 @@ describe('Slurm command lines', () => {
 
   it('stop commands read the cluster clock first and take only numeric ids', () => {
     const t = (remoteJobId: string) => ({ remoteJobId, gatewayJobId: `g-${remoteJobId}` });
-    const cancel = stopCommand([t('12'), t('13')], 'cancel');
-    expect(cancel.startsWith('date +%s; ')).toBe(true);
-    expect(cancel).toContain("then 'scancel' '12'; else");
-    expect(cancel).toContain("then 'scancel' '13'; else");
+    const cancel = stopCommand([t('12'), t('13')], 'cancel').split('\n');
+    expect(cancel[0]).toBe('date +%s');
+    expect(cancel.at(-1)).toBe(`[ -z "$hpcgate_ids" ] || { 'scancel' $hpcgate_ids; }`);
     expect(stopCommand([t('12')], 'interrupt')).toContain(
-      "then 'scancel' '--full' '--signal=INT' '12'; else",
+      "'scancel' '--full' '--signal=INT' $hpcgate_ids",
     );
     expect(stopCommand([t('12')], 'force-stop')).toContain(
-      "'scancel' '--batch' '--signal=USR2' '12'",
+      `'scancel' '--batch' '--signal=USR2' "$hpcgate_id"`,
     );
     expect(() => stopCommand([t('12; rm -rf ~')], 'cancel')).toThrow(/not a Slurm job id/);
   });
 
-  it("signal a Slurm id only while it carries the job's own tag", () => {
-    const line = stopCommand([{ remoteJobId: '42', gatewayJobId: 'abc' }], 'cancel');
-    expect(line).toBe(
-      "date +%s; if [ \"$('squeue' '--noheader' '--states=all' '--jobs=42' '--format=%k' 2>/dev/null)\" = 'hpcgate:abc' ]; then 'scancel' '42'; else echo 'hpcgate-not-this-job 42'; fi",
+  it("signal a Slurm id only while it carries the job's own tag: one listing, whole-line matches", () => {
+    const line = stopCommand(
+      [
+        { remoteJobId: '42', gatewayJobId: 'abc' },
+        { remoteJobId: '43', gatewayJobId: "x'; rm -rf ~; '" },
+      ],
+      'cancel',
     );
+    expect(line.split('\n')[1]).toBe(
+      `hpcgate_ids=$('squeue' '--noheader' '--states=all' '--me' '--format=%i|%k' 2>/dev/null | 'grep' '-xF' '-e' '42|hpcgate:abc' '-e' '43|hpcgate:x'\\''; rm -rf ~; '\\''' | cut -d'|' -f1)`,
+    );
+    expect(line.split('\n')[2]).toBe('echo hpcgate-verified $hpcgate_ids');
   });
 });

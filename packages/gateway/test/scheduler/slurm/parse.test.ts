@@ -8,14 +8,14 @@ import {
 } from '../../../src/scheduler/slurm/parse.js';
 
 // Captured from the sandbox (Slurm 22.05.8) with SLURM_TIME_FORMAT=%s, by the service account
-// (every user's jobs; a deleted user's show as "nobody").
+// (every user's jobs; a deleted user's show as "nobody"); the submit time before the account.
 const SQUEUE = [
-  '53|COMPLETED|None|0|1795455611|1795455612|alice|(null)|',
-  '54|FAILED|NonZeroExitCode|1792|1795455613|1795455613|alice|(null)|',
-  '57|FAILED|NonZeroExitCode|768|1795455647|1795455647|bob|hpcgate:6f1c1d2e-8a4b-4c3d-9e8f-0a1b2c3d4e5f|',
-  '59|PENDING|JobHeldUser|0|N/A|N/A|carol|(null)|',
-  '58|RUNNING|None|0|1795455647|1795455947|nobody|hpcgate:a|b|',
-  '61|CANCELLED|None|15|1795455650|1795455651|alice|(null)|',
+  '53|COMPLETED|None|0|1795455611|1795455612|1795455611|alice|(null)|',
+  '54|FAILED|NonZeroExitCode|1792|1795455613|1795455613|1795455613|alice|(null)|',
+  '57|FAILED|NonZeroExitCode|768|1795455647|1795455647|1795455647|bob|hpcgate:6f1c1d2e-8a4b-4c3d-9e8f-0a1b2c3d4e5f|',
+  '59|PENDING|JobHeldUser|0|N/A|N/A|1795455600|carol|(null)|',
+  '58|RUNNING|None|0|1795455647|1795455947|1795455647|nobody|hpcgate:a|b|',
+  '61|CANCELLED|None|15|1795455650|1795455651|1795455650|alice|(null)|',
   '',
 ].join('\n');
 
@@ -81,18 +81,29 @@ describe('parseSqueue', () => {
 });
 
 describe('parseSacct (completion records)', () => {
-  it('reads whole-job lines, skips steps, keeps the newest line of a job', () => {
-    const out =
-      '54|FAILED|7:0|1795455613|1795455613\n54.batch|FAILED|7:0|1795455613|1795455613\n57|CANCELLED by 1000|0:15|1795455647|1795455650\n57|COMPLETED|0:0|1795455647|1795455660\n';
+  it('reads whole-job lines, skips steps, keeps every record of an id with its account and submit time', () => {
+    // As `sacct -c` printed them here after a controller crash: id 2977 named two jobs.
+    const out = [
+      '54|FAILED|7:0|1795455613|1795455613|carol(1005)|1795455612',
+      '54.batch|FAILED|7:0|1795455613|1795455613|carol(1005)|1795455612',
+      '2977|CANCELLED by 1005|0:15|1796118877|1796118880|carol(1005)|1796118876',
+      '2977|COMPLETED|0:0|1796118877|1796118877|alice(1003)|1796118877',
+      '',
+    ].join('\n');
     const jobs = parseSacct(out);
-    expect(jobs).toHaveLength(2);
+    expect(jobs).toHaveLength(3);
     expect(jobs[0]).toMatchObject({
       remoteJobId: '54',
       outcome: 'failed',
       exitCode: 7,
       exitSignal: 0,
+      remoteUser: 'carol',
+      submitted: new Date(1795455612 * 1000).toISOString(),
     });
-    expect(jobs[1]).toMatchObject({ remoteJobId: '57', state: 'COMPLETED', outcome: 'completed' });
+    expect(jobs.slice(1).map((j) => [j.remoteJobId, j.state, j.remoteUser])).toEqual([
+      ['2977', 'CANCELLED', 'carol'],
+      ['2977', 'COMPLETED', 'alice'],
+    ]);
   });
 });
 
@@ -118,10 +129,10 @@ describe('small parsers', () => {
   it('SPECIAL_EXIT is not an end: Slurm requeued the job held, it stays watched', () => {
     expect(classifyState('SPECIAL_EXIT')).toEqual({ phase: 'queued', outcome: null });
     const [job] = parseSqueue(
-      '77|SPECIAL_EXIT|JobHeldUser|768|1700000000|1700000100|carol|hpcgate:j-7|\n',
+      '77|SPECIAL_EXIT|JobHeldUser|768|1700000000|1700000100|1699999990|carol|hpcgate:j-7|\n',
     );
     expect(job).toMatchObject({ phase: 'queued', outcome: null, ended: null, exitCode: null });
-    const [record] = parseSacct('77|SPECIAL_EXIT|3:0|1700000000|1700000100\n');
+    const [record] = parseSacct('77|SPECIAL_EXIT|3:0|1700000000|1700000100|alice|1700000000\n');
     expect(record).toMatchObject({ phase: 'queued', outcome: null });
   });
 });
