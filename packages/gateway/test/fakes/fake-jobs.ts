@@ -22,23 +22,18 @@ export const silentLog = new Proxy({} as FastifyBaseLogger, {
  * The job core above the scheduler — real store (in memory), writer, locks, stopper, submitter
  * and reconciler — over a FAKE scheduler: for fast tests that need no cluster.
  */
-export function fakeCore(options: { lostAfterMs?: number } = {}) {
-  const config = parseConfig({
-    auth: { issuer: 'https://issuer.test', audience: 'hpcgate', jwksFile: '/unused' },
-    systems: [
-      {
-        id: 'fake',
-        host: 'fake.invalid',
-        hostKey: 'insecure-accept-any',
-        user: 'svc',
-        privateKeyPath: '/unused',
-        userKeysDir: '/unused',
-      },
-    ],
-  }).systems[0]!;
-  const scheduler = new FakeScheduler('fake');
+export function fakeCore(
+  options: {
+    lostAfterMs?: number;
+    settleMs?: number;
+    path?: string;
+    scheduler?: FakeScheduler;
+  } = {},
+) {
+  const config = fakeSystemConfig();
+  const scheduler = options.scheduler ?? new FakeScheduler('fake');
   const systems = new Map([['fake', { config, scheduler }]]);
-  const store = new SqliteJobStore(':memory:');
+  const store = new SqliteJobStore(options.path ?? ':memory:');
   const events = new JobEvents();
   const writer = new JobWriter(store, events);
   const locks = new InProcessJobLocks();
@@ -60,7 +55,7 @@ export function fakeCore(options: { lostAfterMs?: number } = {}) {
     stopper,
     submitter,
     (job) => job.remoteUser ?? 'svc',
-    { settleMs: 60_000, lostAfterMs: options.lostAfterMs ?? 60_000 },
+    { settleMs: options.settleMs ?? 60_000, lostAfterMs: options.lostAfterMs ?? 60_000 },
     silentLog,
   );
   /** A job that Slurm has as `remoteJobId`, as alice, in `status`. */
@@ -88,5 +83,53 @@ export function fakeCore(options: { lostAfterMs?: number } = {}) {
     const ids = watched.flatMap((j) => (j.remoteJobId ? [j.remoteJobId] : []));
     return reconciler.reconcile(watched, await scheduler.poll(ids), at);
   };
-  return { store, scheduler, stopper, submitter, reconciler, locks, addJob, cycle };
+  /** A job accepted and handed to the Submitter, as JobService.submit does; waits for the run. */
+  const accept = async (): Promise<string> => {
+    const job = await addJob({
+      status: 'PROCESSING_INPUTS',
+      remoteJobId: null,
+      remoteState: null,
+      remoteSubmitted: null,
+      remoteStarted: null,
+    });
+    submitter.start(job.id);
+    await locks.settle();
+    return job.id;
+  };
+  const get = async (id: string) => (await store.get(id))!;
+  const close = async () => {
+    submitter.close();
+    await locks.settle();
+    await store.close();
+  };
+  return {
+    store,
+    scheduler,
+    stopper,
+    submitter,
+    reconciler,
+    locks,
+    addJob,
+    cycle,
+    accept,
+    get,
+    close,
+  };
+}
+
+/** The one execution system of the fast tests: fake host, never reached. */
+export function fakeSystemConfig() {
+  return parseConfig({
+    auth: { issuer: 'https://issuer.test', audience: 'hpcgate', jwksFile: '/unused' },
+    systems: [
+      {
+        id: 'fake',
+        host: 'fake.invalid',
+        hostKey: 'insecure-accept-any',
+        user: 'svc',
+        privateKeyPath: '/unused',
+        userKeysDir: '/unused',
+      },
+    ],
+  }).systems[0]!;
 }

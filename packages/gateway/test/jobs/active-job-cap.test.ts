@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
 import { TooManyActiveJobsError } from '../../src/domain/limit-errors.js';
 import { JobService } from '../../src/jobs/job-service.js';
 import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store.js';
-import { silentLog } from '../fakes/fake-jobs.js';
+import { fakeSystemConfig, silentLog } from '../fakes/fake-jobs.js';
 import { FakeScheduler } from '../fakes/fake-scheduler.js';
 
 // The per-user cap on unfinished jobs, over a FAKE scheduler (the logic above Slurm).
-const config = parseConfig({
-  auth: { issuer: 'https://issuer.test', audience: 'hpcgate', jwksFile: '/unused' },
-  systems: [
-    {
-      id: 'fake',
-      host: 'fake.invalid',
-      hostKey: 'insecure-accept-any',
-      user: 'svc',
-      privateKeyPath: '/unused',
-      userKeysDir: '/unused',
-    },
-  ],
-}).systems[0]!;
+const config = fakeSystemConfig();
 
 describe('limits.maxActiveJobsPerUser', () => {
   it('refuses the submit past the cap with 429 TOO_MANY_ACTIVE_JOBS; other users are not counted', async () => {

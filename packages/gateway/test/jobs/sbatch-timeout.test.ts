@@ -1,27 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { SchedulerCommandError, SchedulerTimeoutError } from '../../src/scheduler/errors.js';
-import type { BatchJobSpec } from '../../src/scheduler/scheduler.js';
 import { sbatchCommand } from '../../src/scheduler/slurm/commands.js';
 import { SlurmScheduler } from '../../src/scheduler/slurm/slurm-scheduler.js';
 import type { ExecOptions, ExecResult } from '../../src/scheduler/slurm/ssh-connection.js';
+import { sampleSpec } from '../helpers/sample-spec.js';
 
 // sbatch runs under the system's `timeout`, which ends it (KILL included) before the gateway
 // stops waiting: no sbatch outlives the wait, so none queues the job after the gateway gave up.
-const spec: BatchJobSpec = {
-  gatewayJobId: 'id-1',
-  name: 'x',
-  script: null,
-  command: 'true',
-  args: [],
-  env: {},
-  workingDir: null,
-  partition: null,
-  nodes: null,
-  cpusPerTask: null,
-  memoryMB: null,
-  maxMinutes: null,
-};
+const spec = sampleSpec({ gatewayJobId: 'id-1' });
 
 /** TERM after, KILL after, in ms, read back from the command line. */
 function remoteBound(line: string): { term: number; kill: number } {

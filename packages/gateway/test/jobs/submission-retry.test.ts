@@ -1,21 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sampleJob } from '@hpcgate/contract/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { JobEvents } from '../../src/jobs/job-events.js';
-import { InProcessJobLocks } from '../../src/jobs/job-locks.js';
-import { JobWriter } from '../../src/jobs/job-writer.js';
-import type { PollTrigger } from '../../src/jobs/poll-trigger.js';
-import { Reconciler } from '../../src/jobs/reconciler.js';
-import { Stopper } from '../../src/jobs/stopper.js';
-import { SUBMITTER_TIMINGS, Submitter } from '../../src/jobs/submitter.js';
+import { SUBMITTER_TIMINGS } from '../../src/jobs/submitter.js';
 import { SchedulerCommandError, SchedulerTimeoutError } from '../../src/scheduler/errors.js';
-import type { JobRecord } from '../../src/store/job-store.js';
-import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store.js';
-import { silentLog } from '../fakes/fake-jobs.js';
+import { fakeCore } from '../fakes/fake-jobs.js';
 import { FakeScheduler } from '../fakes/fake-scheduler.js';
 
 // Submissions whose answer never came, or that Slurm could not take yet, over a FAKE scheduler:
@@ -28,85 +17,16 @@ const SETTLE_MS = 60_000;
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const alice = { username: 'alice', isAdmin: false };
 
-const config = parseConfig({
-  auth: { issuer: 'https://issuer.test', audience: 'hpcgate', jwksFile: '/unused' },
-  systems: [
-    {
-      id: 'fake',
-      host: 'fake.invalid',
-      hostKey: 'insecure-accept-any',
-      user: 'svc',
-      privateKeyPath: '/unused',
-      userKeysDir: '/unused',
-    },
-  ],
-}).systems[0]!;
-
 /** The job core over a store in `path` (a file survives the core: a restart is a new core). */
 function core(path: string, scheduler = new FakeScheduler('fake')) {
-  const systems = new Map([['fake', { config, scheduler }]]);
-  const store = new SqliteJobStore(path);
-  const events = new JobEvents();
-  const writer = new JobWriter(store, events);
-  const locks = new InProcessJobLocks();
-  const polls: PollTrigger = {
-    trigger: () => {},
-    hurry: () => {},
-    refresh: async () => {
-      await cycle().catch(() => {});
-    },
-  };
-  const stopper = new Stopper(store, writer, events, systems, locks, polls, silentLog);
-  const submitter = new Submitter(store, writer, systems, locks, polls, silentLog);
-  const reconciler = new Reconciler(
-    'fake',
-    writer,
-    locks,
-    stopper,
-    submitter,
-    (job) => job.remoteUser ?? 'svc',
-    { settleMs: SETTLE_MS, lostAfterMs: 60_000 },
-    silentLog,
-  );
+  const c = fakeCore({ path, scheduler, settleMs: SETTLE_MS });
   /** One poll and its reconciliation, and whatever submission it started. */
   const cycle = async () => {
-    const watched = await store.watched('fake');
-    const ids = watched.flatMap((j) => (j.remoteJobId ? [j.remoteJobId] : []));
-    const r = await reconciler.reconcile(watched, await scheduler.poll(ids));
-    await locks.settle();
+    const r = await c.cycle();
+    await c.locks.settle();
     return r;
   };
-  /** A job accepted and handed to the Submitter, as JobService.submit does; waits for the run. */
-  const accept = async (): Promise<string> => {
-    const now = new Date().toISOString();
-    const job: JobRecord = {
-      ...sampleJob({
-        id: randomUUID(),
-        owner: 'alice',
-        remoteUser: 'alice',
-        execSystemId: 'fake',
-        status: 'PROCESSING_INPUTS',
-        remoteJobId: null,
-        remoteState: null,
-        remoteSubmitted: null,
-        remoteStarted: null,
-        created: now,
-        lastUpdated: now,
-      }),
-      remoteDone: false,
-    };
-    await store.create(job, { event: 'JOB_CREATED', actor: 'alice', description: 'test' });
-    submitter.start(job.id);
-    await locks.settle();
-    return job.id;
-  };
-  const get = async (id: string) => (await store.get(id))!;
-  const close = async () => {
-    submitter.close();
-    await locks.settle();
-    await store.close();
-  };
-  return { store, scheduler, stopper, submitter, locks, cycle, accept, get, close };
+  return { ...c, cycle };
 }
 
 const noAnswer = () => new SchedulerTimeoutError('fake', 'command timed out after 20000 ms');

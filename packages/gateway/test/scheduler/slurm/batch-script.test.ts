@@ -3,24 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BatchJobSpec } from '../../../src/scheduler/scheduler.js';
 import { batchScript } from '../../../src/scheduler/slurm/batch-script.js';
 import { DirectivePolicyError } from '../../../src/scheduler/slurm/directives.js';
+import { sampleSpec } from '../../helpers/sample-spec.js';
 
-const spec: BatchJobSpec = {
-  gatewayJobId: 'g-1',
-  name: 'x',
-  script: null,
-  command: 'true',
-  args: [],
-  env: {},
-  workingDir: null,
-  partition: null,
-  nodes: null,
-  cpusPerTask: null,
-  memoryMB: null,
-  maxMinutes: null,
-};
+const spec = sampleSpec();
 
 /** The lines sbatch reads as options from the wrapper: up to its first command. */
 function header(wrapper: string): string[] {

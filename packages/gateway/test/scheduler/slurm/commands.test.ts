@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { BatchJobSpec } from '../../../src/scheduler/scheduler.js';
 import { sbatchCommand, stopCommand } from '../../../src/scheduler/slurm/commands.js';
 import { commandLine, shellQuote } from '../../../src/scheduler/slurm/quote.js';
+import { sampleSpec } from '../../helpers/sample-spec.js';
 
-const spec: BatchJobSpec = {
-  gatewayJobId: 'id-1',
-  name: 'x',
-  script: null,
-  command: 'true',
-  args: [],
-  env: {},
-  workingDir: null,
-  partition: null,
-  nodes: null,
-  cpusPerTask: null,
-  memoryMB: null,
-  maxMinutes: null,
-};
+const spec = sampleSpec({ gatewayJobId: 'id-1' });
 
 describe('shellQuote', () => {
   it.each([

@@ -9,6 +9,7 @@ import {
   renderDirectives,
 } from '../../../src/scheduler/slurm/directives.js';
 import { SlurmScheduler } from '../../../src/scheduler/slurm/slurm-scheduler.js';
+import { sampleSpec } from '../../helpers/sample-spec.js';
 
 /** The refusal for a script, or null when it is accepted. */
 function refusal(script: string): DirectivePolicyError | null {
@@ -196,20 +197,7 @@ describe('SlurmScheduler.check', () => {
       accounts: {},
     }),
   );
-  const spec: BatchJobSpec = {
-    gatewayJobId: 'g-1',
-    name: 'x',
-    script: null,
-    command: 'true',
-    args: [],
-    env: {},
-    workingDir: null,
-    partition: null,
-    nodes: null,
-    cpusPerTask: null,
-    memoryMB: null,
-    maxMinutes: null,
-  };
+  const spec = sampleSpec();
   const refusedBy = (s: Partial<BatchJobSpec>): InvalidJobRequestError | null => {
     try {
       scheduler.check({ ...spec, ...s }, ['debug']);
