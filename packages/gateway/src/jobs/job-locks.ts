@@ -34,6 +34,8 @@ interface Queued {
 export class InProcessJobLocks implements JobLocks {
   /** Per job: the runs holding or waiting for its lock, in order (the first holds it). */
   private readonly queues = new Map<string, Queued[]>();
+  /** Numbers every hold, so that no two holds ever share (and join) a run. */
+  private holds = 0;
 
   run<T>(jobId: string, activity: JobActivity, share: string, fn: () => Promise<T>): Promise<T> {
     const queue = this.queues.get(jobId) ?? [];
@@ -61,13 +63,13 @@ export class InProcessJobLocks implements JobLocks {
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
-    let n = 0;
+    const share = `hold:${++this.holds}`;
     await Promise.all(
       jobIds.map(
         (jobId) =>
           new Promise<void>((taken) => {
-            // A share key of its own: a hold joins no other run.
-            void this.run(jobId, activity, `hold:${n++}:${Date.now()}`, async () => {
+            // A share key of its own: a hold joins no other run (nor another hold).
+            void this.run(jobId, activity, share, async () => {
               taken();
               await released;
             });

@@ -67,11 +67,10 @@ export class Reconciler {
       const queued = result.byId.get(job.remoteJobId);
       const records = result.records.filter((r) => r.remoteJobId === job.remoteJobId);
       const listed = queued ?? records.at(-1);
-      const remote = queued
-        ? this.isThisJob(job, queued)
+      const remote =
+        queued && this.isThisJob(job, queued)
           ? queued
-          : undefined
-        : records.filter((r) => this.isThisRecord(job, r)).at(-1);
+          : records.filter((r) => this.isThisRecord(job, r)).at(-1);
       if (!remote) {
         // Not listed, and the record source did not answer: unknown, not missing.
         if (!listed && result.incomplete !== null) continue;

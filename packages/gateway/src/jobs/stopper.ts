@@ -240,6 +240,8 @@ export class Stopper {
   resume(job: WatchedJob): void {
     const mode = job.stopRequest?.mode;
     if (!mode || mode === 'terminate' || this.locks.holder(job.id)) return;
+    // An interrupt that failed may have reached the job all the same: never repeated unasked.
+    if (mode === 'interrupt' && job.stopRequest?.outcome === 'FAILED') return;
     const signal: SignalMode = job.status === 'RUNNING' ? mode : 'cancel';
     this.locks
       .run(job.id, 'signal', 'resume', () =>
@@ -257,6 +259,7 @@ export class Stopper {
    */
   async resendCancels(systemId: string, jobs: readonly WatchedJob[]): Promise<number> {
     const now = Date.now();
+    this.forgetOldResends(now);
     const due = jobs.filter((job) => {
       const last = this.resent.get(job.id);
       return !last || now - last.at >= Math.min(RESEND_MIN_MS * 2 ** last.times, RESEND_MAX_MS);
@@ -289,8 +292,9 @@ export class Stopper {
   async cancelLateArrival(job: WatchedJob, remoteJobId: string): Promise<void> {
     // Paced like terminate's re-sends: a copy stuck in COMPLETING is not cancelled every cycle.
     const key = `${job.id}:${remoteJobId}`;
-    const last = this.resent.get(key);
     const now = Date.now();
+    this.forgetOldResends(now);
+    const last = this.resent.get(key);
     if (last && now - last.at < Math.min(RESEND_MIN_MS * 2 ** last.times, RESEND_MAX_MS)) return;
     this.resent.set(key, { at: now, times: (last?.times ?? 0) + 1 });
     const system = this.system(job);
@@ -309,6 +313,11 @@ export class Stopper {
         },
       ],
     });
+  }
+
+  /** The pacing of re-sends an hour old is forgotten: the map holds recent jobs only. */
+  private forgetOldResends(now: number): void {
+    for (const [key, { at }] of this.resent) if (now - at > 3_600_000) this.resent.delete(key);
   }
 
   /** Forgets the re-send pacing of jobs Slurm confirmed ended. */

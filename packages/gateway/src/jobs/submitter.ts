@@ -48,7 +48,7 @@ const NOT_NOW =
   /unable to contact slurm controller|connect failure|connection refused|temporarily unable|resource temporarily unavailable|backup controller in standby/i;
 /** SSH failures before the command was sent (SshConnection's and SshPool's words). */
 const NOT_SENT =
-  /^cannot connect|^cannot open an SSH channel|closed during the handshake|are busy$/;
+  /^cannot connect|^cannot open an SSH channel|closed during the handshake|are busy$|private key for/;
 
 export function submitFailure(err: unknown): SubmitFailure {
   if (err instanceof SchedulerCommandError && err.exitCode !== null) {

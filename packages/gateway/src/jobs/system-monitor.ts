@@ -116,8 +116,10 @@ export class SystemMonitor {
     try {
       watched = await this.store.watched(this.scheduler.systemId);
       if (watched.length === 0) return;
-      const ids = watched.flatMap((j) => (j.remoteJobId ? [j.remoteJobId] : []));
-      result = await this.scheduler.poll(ids, [...new Set(watched.map(this.accountOf))]);
+      const jobs = watched.flatMap((j) =>
+        j.remoteJobId ? [{ remoteJobId: j.remoteJobId, gatewayJobId: j.id }] : [],
+      );
+      result = await this.scheduler.poll(jobs, [...new Set(watched.map(this.accountOf))]);
       const reconciled = await this.reconciler.reconcile(watched, result);
       result.commands += reconciled.commands;
       if (reconciled.again) this.trigger();

@@ -111,9 +111,10 @@ export interface Scheduler {
   check(spec: BatchJobSpec, allowedPartitions: readonly string[]): void;
   /**
    * The state of many jobs of the given accounts at once, in a constant number of remote
-   * commands whatever the number of jobs and accounts.
+   * commands whatever the number of jobs and accounts. A job the queue no longer lists under its
+   * id with its tag is looked for in the final records.
    */
-  poll(remoteJobIds: readonly string[], accounts: readonly string[]): Promise<PollResult>;
+  poll(jobs: readonly SignalTarget[], accounts: readonly string[]): Promise<PollResult>;
   /** One cheap round trip to the system; resolves to its latency in milliseconds. */
   ping(): Promise<number>;
   /** SSH connections open now, and the bound. */

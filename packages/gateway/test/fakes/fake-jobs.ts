@@ -80,8 +80,10 @@ export function fakeCore(
   /** One poll and its reconciliation, as the monitor runs them. */
   const cycle = async (at = new Date()) => {
     const watched = await store.watched('fake');
-    const ids = watched.flatMap((j) => (j.remoteJobId ? [j.remoteJobId] : []));
-    return reconciler.reconcile(watched, await scheduler.poll(ids), at);
+    const jobs = watched.flatMap((j) =>
+      j.remoteJobId ? [{ remoteJobId: j.remoteJobId, gatewayJobId: j.id }] : [],
+    );
+    return reconciler.reconcile(watched, await scheduler.poll(jobs), at);
   };
   /** A job accepted and handed to the Submitter, as JobService.submit does; waits for the run. */
   const accept = async (): Promise<string> => {

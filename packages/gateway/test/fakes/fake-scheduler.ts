@@ -91,7 +91,8 @@ export class FakeScheduler implements Scheduler {
 
   check(): void {}
 
-  async poll(remoteJobIds: readonly string[]): Promise<PollResult> {
+  async poll(jobs: readonly SignalTarget[]): Promise<PollResult> {
+    const remoteJobIds = jobs.map((j) => j.remoteJobId);
     if (this.unreachable)
       throw new SchedulerUnavailableError(this.systemId, 'cannot connect to fake: ECONNREFUSED');
     this.commandsSent++;
@@ -105,8 +106,12 @@ export class FakeScheduler implements Scheduler {
       byId,
       records: this.recordsFail
         ? []
-        : this.records.filter(
-            (r) => remoteJobIds.includes(r.remoteJobId) && !byId.has(r.remoteJobId),
+        : this.records.filter((r) =>
+            jobs.some(
+              (j) =>
+                j.remoteJobId === r.remoteJobId &&
+                byId.get(j.remoteJobId)?.gatewayJobId !== j.gatewayJobId,
+            ),
           ),
       byTag,
       commands: 1,

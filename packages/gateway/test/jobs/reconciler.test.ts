@@ -89,6 +89,28 @@ describe('Reconciler', () => {
     expect((await core.store.get(job.id))!).toMatchObject({ status: 'FAILED', exitCode: 3 });
   });
 
+  it("finds a job's own end in the records when the queue lists its id as another job", async () => {
+    const core = fakeCore({ lostAfterMs: 60_000 });
+    const submitted = '2026-01-01T00:00:00.000Z';
+    const job = await core.addJob({ remoteJobId: '21', remoteSubmitted: submitted });
+    core.scheduler.jobs.set('21', fakeRemote('21', { gatewayJobId: 'a-new-job' }));
+    core.scheduler.records.push(
+      fakeRemote('21', {
+        submitted,
+        state: 'COMPLETED',
+        phase: 'ended',
+        outcome: 'completed',
+        exitCode: 0,
+        exitSignal: 0,
+      }),
+    );
+    await core.cycle();
+    expect((await core.store.get(job.id))!).toMatchObject({
+      status: 'FINISHED',
+      condition: 'NORMAL_COMPLETION',
+    });
+  });
+
   it('ignores a job of another account under the id', async () => {
     const core = fakeCore();
     const job = await core.addJob({ remoteJobId: '8' });
@@ -189,6 +211,25 @@ describe('Stopper', () => {
     await core.locks.settle();
     expect(core.scheduler.signals).toHaveLength(1);
     expect((await core.store.get(job.id))!.stopRequest).toMatchObject({ outcome: 'SIGNALLED' });
+  });
+
+  it('a failed interrupt is never sent again unasked (it may have reached the job)', async () => {
+    const core = fakeCore();
+    const job = await core.addJob({
+      remoteJobId: '22',
+      stopRequest: {
+        mode: 'interrupt',
+        requestedBy: 'alice',
+        requestedAt: new Date().toISOString(),
+        signalledAt: null,
+        outcome: 'FAILED',
+        message: 'scancel failed',
+      },
+    });
+    core.scheduler.jobs.set('22', fakeRemote('22', { gatewayJobId: job.id }));
+    for (let i = 0; i < 3; i++) await core.cycle();
+    await core.locks.settle();
+    expect(core.scheduler.signals).toEqual([]);
   });
 
   it('terminate of a job that had already ended keeps its real outcome (TOO_LATE)', async () => {

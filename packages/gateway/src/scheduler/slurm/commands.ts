@@ -100,7 +100,10 @@ export function stopCommand(targets: readonly SignalTarget[], mode: SignalMode):
   return [
     // The cluster's clock first: Slurm's end times are by it, not by the gateway's.
     'date +%s',
-    `hpcgate_ids=$(${listing} 2>/dev/null | ${commandLine(['grep', '-xF', ...patterns])} | cut -d'|' -f1)`,
+    // A listing that failed (the controller down) fails the command, with squeue's own words on
+    // stderr: the stop is then kept for later, never taken for "not this job".
+    `hpcgate_l=$(${listing}) || exit 75`,
+    `hpcgate_ids=$(printf '%s\\n' "$hpcgate_l" | ${commandLine(['grep', '-xF', ...patterns])} | cut -d'|' -f1)`,
     // Digits and white space only (whole-line matches of our own patterns): safe unquoted.
     `echo ${VERIFIED} $hpcgate_ids`,
     `[ -z "$hpcgate_ids" ] || { ${signalCommand(mode)}; }`,

@@ -133,7 +133,8 @@ export class SlurmScheduler implements Scheduler {
     }
   }
 
-  async poll(remoteJobIds: readonly string[], accounts: readonly string[]): Promise<PollResult> {
+  async poll(jobs: readonly SignalTarget[], accounts: readonly string[]): Promise<PollResult> {
+    const remoteJobIds = jobs.map((j) => j.remoteJobId);
     let commands = 1;
     let listing: string;
     try {
@@ -153,7 +154,11 @@ export class SlurmScheduler implements Scheduler {
     // Jobs the controller already purged: one more command for all of them together (at most
     // MAX_RECORD_IDS a cycle, so the command line stays short; the rest are asked next time).
     const wanted = new Set(remoteJobIds);
-    const missing = remoteJobIds.filter((id) => !byId.has(id));
+    // Not listed, or listed with another tag (the id reused after the controller lost its
+    // state): the job's own end may be in the records.
+    const missing = jobs
+      .filter((j) => byId.get(j.remoteJobId)?.gatewayJobId !== j.gatewayJobId)
+      .map((j) => j.remoteJobId);
     const finished: RemoteJob[] = [];
     let incomplete: string | null =
       missing.length > MAX_RECORD_IDS

@@ -64,9 +64,14 @@ describe('Slurm command lines', () => {
       ],
       'cancel',
     );
-    expect(line.split('\n')[1]).toBe(
-      `hpcgate_ids=$('squeue' '--noheader' '--states=all' '--me' '--format=%i|%k' 2>/dev/null | 'grep' '-xF' '-e' '42|hpcgate:abc' '-e' '43|hpcgate:x'\\''; rm -rf ~; '\\''' | cut -d'|' -f1)`,
+    const lines = line.split('\n');
+    // A listing that fails fails the command (squeue's words on stderr): never "not this job".
+    expect(lines[1]).toBe(
+      `hpcgate_l=$('squeue' '--noheader' '--states=all' '--me' '--format=%i|%k') || exit 75`,
     );
-    expect(line.split('\n')[2]).toBe('echo hpcgate-verified $hpcgate_ids');
+    expect(lines[2]).toBe(
+      `hpcgate_ids=$(printf '%s\\n' "$hpcgate_l" | 'grep' '-xF' '-e' '42|hpcgate:abc' '-e' '43|hpcgate:x'\\''; rm -rf ~; '\\''' | cut -d'|' -f1)`,
+    );
+    expect(lines[3]).toBe('echo hpcgate-verified $hpcgate_ids');
   });
 });
