@@ -1,3 +1,4 @@
 export * from './health.js';
 export * from './job.js';
+export * from './job-event-stream.js';
 export * from './job-status.js';

@@ -2,6 +2,9 @@ import { EventEmitter } from 'node:events';
 import { isTerminal } from '@hpcgate/contract';
 import type { JobRecord } from '../store/job-store.js';
 
+/** The emitter's channel for every job's changes (a symbol: no job id can collide with it). */
+const ANY_JOB = Symbol('any job');
+
 /** Tells waiters when a job changed, so `wait` answers as soon as the job ends. */
 export class JobEvents {
   private readonly emitter = new EventEmitter();
@@ -13,6 +16,24 @@ export class JobEvents {
 
   changed(job: JobRecord): void {
     this.emitter.emit(job.id, job);
+    this.emitter.emit(ANY_JOB, job);
+  }
+
+  /** Calls `listener` after every change to the job; the returned function stops that. */
+  subscribe(jobId: string, listener: (job: JobRecord) => void): () => void {
+    this.emitter.on(jobId, listener);
+    return () => this.emitter.off(jobId, listener);
+  }
+
+  /** Calls `listener` after every change to any job; the returned function stops that. */
+  subscribeAll(listener: (job: JobRecord) => void): () => void {
+    this.emitter.on(ANY_JOB, listener);
+    return () => this.emitter.off(ANY_JOB, listener);
+  }
+
+  /** How many listeners wait on the job's changes (without an id: on every job's). */
+  listenerCount(jobId?: string): number {
+    return this.emitter.listenerCount(jobId ?? ANY_JOB);
   }
 
   /**

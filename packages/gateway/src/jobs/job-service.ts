@@ -158,6 +158,8 @@ export class JobService {
       actor: caller.username,
       description: `job accepted for ${params.execSystemId}, to run as ${remoteUser}`,
     });
+    // Streams hear of a new job at once (JOB_CREATED), not with its next change.
+    this.events.changed(job);
     this.submitter.start(job.id);
     return job;
   }

@@ -101,6 +101,25 @@ export interface JobPage {
   nextCursor: string | null;
 }
 
+/**
+ * A history event with the job it belongs to and its gateway-wide id: increasing in the order
+ * events were written, never reused (what the all-jobs event stream resumes from).
+ */
+export interface StoredJobEvent extends JobEvent {
+  id: number;
+  jobId: string;
+}
+
+/** Which of an owner's events `eventsOf` returns (as `GET /v3/jobs/events` narrows them). */
+export interface OwnerEventFilter {
+  /** The event's status (the job's status once it was written) is one of these. */
+  status?: JobStatus[];
+  /** The job's name matches (`*` any run of characters). */
+  name?: string;
+  /** The job has every one of these tags. */
+  tags?: string[];
+}
+
 /** A remembered answer to a POST that carried an Idempotency-Key. */
 export interface IdempotentResponse {
   owner: string;
@@ -127,6 +146,20 @@ export interface JobStore {
    */
   list(owner: string, filter: ListJobsFilter): Promise<JobPage>;
   history(id: string): Promise<JobEvent[]>;
+  /** The job's events with `seq` above `afterSeq`, in order, at most `limit` of them. */
+  historyAfter(id: string, afterSeq: number, limit: number): Promise<JobEvent[]>;
+  /**
+   * The events of `owner`'s jobs (only theirs, whoever asks) with a gateway-wide id above
+   * `afterId`, in id order, at most `limit` of them.
+   */
+  eventsOf(
+    owner: string,
+    afterId: number,
+    filter: OwnerEventFilter,
+    limit: number,
+  ): Promise<StoredJobEvent[]>;
+  /** The highest gateway-wide event id so far (0 before the first event). */
+  lastEventId(): Promise<number>;
   /**
    * Every job of `owner` that the selector names, newest first. A criterion given empty selects
    * nothing. Throws {@link TooManyJobsSelectedError} when more than {@link MAX_BULK_STOP} match.

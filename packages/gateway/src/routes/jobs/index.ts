@@ -13,6 +13,7 @@ import {
 } from '@hpcgate/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import jobEventRoutes from './events.js';
 
 const jobIdParams = z.object({ jobId: z.uuid({ error: 'jobId must be a UUID' }) });
 /** Every route can answer these (409 IDEMPOTENCY_KEY_IN_USE, 429 limits, 5xx the cluster's). */
@@ -40,6 +41,7 @@ const idempotencyHeader = z.object({
 const jobs: FastifyPluginAsyncZod = async (fastify) => {
   // Before the body is parsed or validated: an anonymous caller learns nothing about it.
   fastify.addHook('onRequest', fastify.authenticate);
+  await fastify.register(jobEventRoutes);
 
   fastify.post(
     '/submit',

@@ -75,4 +75,22 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs DROP COLUMN params;
   ALTER TABLE jobs RENAME COLUMN spec TO params;
   `,
+  // A gateway-wide event id for the all-jobs event stream (its SSE id, which a client resumes
+  // from). Not job_events' rowid: without an INTEGER PRIMARY KEY, VACUUM may renumber rowids, and
+  // a deleted last row's rowid is handed out again. AUTOINCREMENT ids only grow and are never
+  // reused; the trigger gives every event one in the transaction that writes it, so ids follow
+  // commit order (SQLite has one writer). Existing events are numbered in the order written.
+  `
+  CREATE TABLE job_event_ids (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    UNIQUE (job_id, seq),
+    FOREIGN KEY (job_id, seq) REFERENCES job_events (job_id, seq) ON DELETE CASCADE
+  );
+  INSERT INTO job_event_ids (job_id, seq) SELECT job_id, seq FROM job_events ORDER BY at, rowid;
+  CREATE TRIGGER job_events_global_id AFTER INSERT ON job_events BEGIN
+    INSERT INTO job_event_ids (job_id, seq) VALUES (NEW.job_id, NEW.seq);
+  END;
+  `,
 ];

@@ -20,6 +20,8 @@ import {
   LIST_PAGE_BYTES,
   MAX_BULK_STOP,
   type NewJobEvent,
+  type OwnerEventFilter,
+  type StoredJobEvent,
   SUBMIT_PARAM_KEYS,
   type SubmitParamKey,
   TooManyJobsSelectedError,
@@ -218,6 +220,55 @@ export class SqliteJobStore implements JobStore {
     }));
   }
 
+  async historyAfter(id: string, afterSeq: number, limit: number): Promise<JobEvent[]> {
+    return (
+      this.db
+        .prepare('SELECT * FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+        .all(id, afterSeq, limit) as Row[]
+    ).map(eventFromRow);
+  }
+
+  async eventsOf(
+    owner: string,
+    afterId: number,
+    filter: OwnerEventFilter,
+    limit: number,
+  ): Promise<StoredJobEvent[]> {
+    // The job criteria of list/select (owner, name, tags: they name no column of the events).
+    const { where, params } = criteria(owner, {
+      names: filter.name !== undefined ? [filter.name] : undefined,
+      tags: filter.tags,
+    });
+    where.push('g.id > @afterId');
+    params.afterId = afterId;
+    params.limit = limit;
+    if (filter.status !== undefined) {
+      where.push('e.status IN (SELECT value FROM json_each(@eventStatus))');
+      params.eventStatus = JSON.stringify(filter.status);
+      if (filter.status.length === 0) where.push('0');
+    }
+    // A range of the ids' primary key, newest events only: cheap however long the history.
+    return (
+      this.db
+        .prepare(
+          `SELECT g.id AS gid, e.* FROM job_event_ids g
+           JOIN job_events e ON e.job_id = g.job_id AND e.seq = g.seq
+           JOIN jobs ON jobs.id = g.job_id
+           WHERE ${where.join(' AND ')} ORDER BY g.id LIMIT @limit`,
+        )
+        .all(params) as Row[]
+    ).map((r) => ({ id: r.gid as number, jobId: r.job_id as string, ...eventFromRow(r) }));
+  }
+
+  async lastEventId(): Promise<number> {
+    const { id } = this.db
+      .prepare('SELECT COALESCE(MAX(id), 0) AS id FROM job_event_ids')
+      .get() as {
+      id: number;
+    };
+    return id;
+  }
+
   async watched(systemId: string): Promise<WatchedJob[]> {
     return (
       this.db
@@ -375,6 +426,18 @@ function prepareFile(path: string): void {
     closeSync(openSync(f, 'a', 0o600));
     chmodSync(f, 0o600);
   }
+}
+
+/** A history event from a `job_events` row (as `history` reads it). */
+function eventFromRow(r: Row): JobEvent {
+  return {
+    seq: r.seq as number,
+    at: r.at as string,
+    event: r.event as JobEvent['event'],
+    status: r.status as JobStatus,
+    actor: (r.actor as string | null) ?? null,
+    description: r.description as string,
+  };
 }
 
 /** A job without its submit parameters, from a row with or without the `params` column. */
