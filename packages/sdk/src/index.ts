@@ -5,6 +5,8 @@ export type {
   JobList,
   JobSelector,
   JobStatus,
+  JobStreamEnd,
+  JobStreamEvent,
   ListJobsQuery,
   Readyz,
   StopJobResult,
@@ -16,4 +18,9 @@ export * from './auth/index.js';
 export { Hpcgate } from './client.js';
 export * from './core/errors.js';
 export type { ClientOptions } from './core/request.js';
+export {
+  JobEventStream,
+  type JobEventsOptions,
+  type JobEventsSelector,
+} from './resources/job-events.js';
 export type { CallOptions, WaitForJobOptions } from './resources/jobs.js';

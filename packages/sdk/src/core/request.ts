@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 import type { z } from 'zod';
 import type { TokenProvider } from '../auth/types.js';
@@ -42,6 +43,50 @@ export interface RequestOptions<S extends z.ZodType> {
   timeoutMs?: number;
 }
 
+export interface StreamRequestOptions {
+  path: string;
+  query?: Record<string, unknown>;
+  /** Extra request headers, e.g. `Last-Event-ID`. */
+  headers?: Record<string, string>;
+  /** Default `text/event-stream`. */
+  accept?: string;
+  signal?: AbortSignal;
+  /** Retries of the opening request; default the client's. */
+  maxRetries?: number;
+  /** How long to wait for the answer's headers; default the client's timeout. */
+  connectTimeoutMs?: number;
+}
+
+export interface StreamResponse {
+  status: number;
+  /** Lower-cased. */
+  headers: Record<string, string>;
+  /** The body, unread; destroy it to hang up. */
+  body: Readable;
+}
+
+const ERROR_BODY_MAX_BYTES = 64 * 1024;
+
+/** The (small) body of an error answer to a streamed request, as JSON when it is JSON. */
+async function readErrorBody(body: Readable): Promise<unknown> {
+  let text = '';
+  try {
+    for await (const chunk of body) {
+      text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+      if (text.length > ERROR_BODY_MAX_BYTES) break;
+    }
+  } catch {
+    // A cut error body: the status still says what happened.
+  } finally {
+    body.destroy();
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
 /**
@@ -79,6 +124,66 @@ export class RequestCore {
     opts: RequestOptions<S>,
   ): Promise<{ status: number; data: z.output<S> }> {
     const idempotencyKey = opts.method === 'POST' ? `sdk-${randomUUID()}` : undefined;
+    const res = await this.exchange(opts, this.maxRetries, (token) =>
+      this.send(opts, token, idempotencyKey),
+    );
+    const parsed = opts.schema.safeParse(res.data);
+    if (!parsed.success) {
+      throw new InvalidResponseError(
+        `the gateway's answer to ${opts.method} ${opts.path} does not match the contract: ${parsed.error.issues[0]?.message}`,
+      );
+    }
+    return { status: res.status, data: parsed.data };
+  }
+
+  /**
+   * Opens a streamed GET (e.g. Server-Sent Events) with the same auth, retries and error mapping
+   * as `request`; resolves once a 2xx answer's headers are in, with its body unread. No timeout
+   * applies to the body (the caller watches it, e.g. for heartbeats); `signal` ends it.
+   */
+  async stream(opts: StreamRequestOptions): Promise<StreamResponse> {
+    const res = await this.exchange(
+      { method: 'GET', ...opts },
+      opts.maxRetries ?? this.maxRetries,
+      (token) => {
+        const headers: Record<string, string> = {
+          Accept: opts.accept ?? 'text/event-stream',
+          // Read as it arrives: a decompressor would hold events back (and error bodies stay JSON).
+          'Accept-Encoding': 'identity',
+        };
+        if (token) headers.Authorization = `Bearer ${token}`;
+        Object.assign(headers, opts.headers);
+        return this.http.request({
+          method: 'GET',
+          url: opts.path,
+          params: opts.query,
+          headers,
+          signal: opts.signal,
+          responseType: 'stream',
+          timeout: opts.connectTimeoutMs ?? this.options.timeoutMs ?? 60_000,
+          decompress: false,
+        });
+      },
+      async (res) => readErrorBody(res.data as Readable),
+    );
+    return {
+      status: res.status,
+      headers: flatHeaders(res.headers),
+      body: res.data as Readable,
+    };
+  }
+
+  /**
+   * The attempt loop every call goes through: token (with one refresh after a 401), retries of
+   * connection errors, 429 and 5xx with backoff (Retry-After wins), and the one error builder.
+   * Resolves with the first acceptable answer.
+   */
+  private async exchange(
+    opts: Pick<RequestOptions<z.ZodType>, 'method' | 'path' | 'signal' | 'acceptStatus'>,
+    maxRetries: number,
+    send: (token: string | undefined) => Promise<AxiosResponse<unknown>>,
+    errorBody: (res: AxiosResponse<unknown>) => Promise<unknown> = async (res) => res.data,
+  ): Promise<AxiosResponse<unknown>> {
     let rejected: string | undefined;
     let replacement: string | undefined;
     for (let attempt = 0; ; attempt++) {
@@ -86,24 +191,20 @@ export class RequestCore {
       replacement = undefined;
       let res: AxiosResponse<unknown>;
       try {
-        res = await this.send(opts, token, idempotencyKey);
+        res = await send(token);
       } catch (err) {
         const e = toTransportError(err);
-        if (e instanceof AbortError || attempt >= this.maxRetries) throw e;
+        if (e instanceof AbortError || attempt >= maxRetries) throw e;
         await sleep(backoff(attempt, undefined), opts.signal);
         continue;
       }
       const ok = (res.status >= 200 && res.status < 300) || opts.acceptStatus?.includes(res.status);
-      if (ok) {
-        const parsed = opts.schema.safeParse(res.data);
-        if (!parsed.success) {
-          throw new InvalidResponseError(
-            `the gateway's answer to ${opts.method} ${opts.path} does not match the contract: ${parsed.error.issues[0]?.message}`,
-          );
-        }
-        return { status: res.status, data: parsed.data };
-      }
-      const error = APIError.fromResponse(res.status, res.data, flatHeaders(res.headers));
+      if (ok) return res;
+      const error = APIError.fromResponse(
+        res.status,
+        await errorBody(res),
+        flatHeaders(res.headers),
+      );
       // 401: once per call, ask the provider for another token (e.g. revoked or expired early);
       // sent again only if it has one. This does not use up a retry.
       if (res.status === 401 && token && rejected === undefined && this.options.tokenProvider) {
@@ -116,7 +217,7 @@ export class RequestCore {
         }
         throw error;
       }
-      if (!retryable(res.status, error.code) || attempt >= this.maxRetries) throw error;
+      if (!retryable(res.status, error.code) || attempt >= maxRetries) throw error;
       await sleep(backoff(attempt, error.headers['retry-after']), opts.signal);
     }
   }

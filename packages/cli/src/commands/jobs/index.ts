@@ -8,6 +8,7 @@ import { statusCommand } from './status.js';
 import { stopCommand } from './stop.js';
 import { submitCommand } from './submit.js';
 import { waitCommand } from './wait.js';
+import { watchCommand } from './watch.js';
 
 /** `hpcgate jobs <verb>`. */
 export function jobsCommand(ctx: CommandContext): CommandModule<GlobalArgs, GlobalArgs> {
@@ -24,6 +25,7 @@ export function jobsCommand(ctx: CommandContext): CommandModule<GlobalArgs, Glob
         .command(cancelCommand(ctx))
         .command(stopCommand(ctx))
         .command(waitCommand(ctx))
+        .command(watchCommand(ctx))
         .demandCommand(1, 'name a jobs command, e.g. hpcgate jobs list'),
     handler: () => {},
   };
