@@ -1,25 +1,10 @@
-import {
-  allJobEventsQuerySchema,
-  errorBodySchema,
-  isTerminal,
-  jobEventsQuerySchema,
-} from '@hpcgate/contract';
+import { allJobEventsQuerySchema, isTerminal, jobEventsQuerySchema } from '@hpcgate/contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { EventStreams, type StreamOptions } from '../../jobs/event-stream.js';
+import { errors, jobIdParams, security } from './shared.js';
 
-const jobIdParams = z.object({ jobId: z.uuid({ error: 'jobId must be a UUID' }) });
-const errors = {
-  400: errorBodySchema,
-  401: errorBodySchema,
-  403: errorBodySchema,
-  404: errorBodySchema,
-  429: errorBodySchema,
-  500: errorBodySchema,
-  503: errorBodySchema,
-} as const;
-const security = [{ bearerAuth: [] }];
 const lastEventIdHeader = z.object({
   'last-event-id': z
     .string()

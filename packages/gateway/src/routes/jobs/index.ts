@@ -14,22 +14,8 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import jobEventRoutes from './events.js';
+import { errors, jobIdParams, security } from './shared.js';
 
-const jobIdParams = z.object({ jobId: z.uuid({ error: 'jobId must be a UUID' }) });
-/** Every route can answer these (409 IDEMPOTENCY_KEY_IN_USE, 429 limits, 5xx the cluster's). */
-const errors = {
-  400: errorBodySchema,
-  401: errorBodySchema,
-  403: errorBodySchema,
-  404: errorBodySchema,
-  409: errorBodySchema,
-  429: errorBodySchema,
-  500: errorBodySchema,
-  502: errorBodySchema,
-  503: errorBodySchema,
-  504: errorBodySchema,
-} as const;
-const security = [{ bearerAuth: [] }];
 const idempotencyHeader = z.object({
   'idempotency-key': z
     .string()
