@@ -57,6 +57,13 @@ export class Reconciler {
     let again = false;
     const stillRunningAfterTerminate: WatchedJob[] = [];
     const seen = new Set<string>();
+    // Final records by Slurm id, in order (an id may have several), grouped once per cycle.
+    const recordsById = new Map<string, RemoteJob[]>();
+    for (const r of result.records) {
+      const group = recordsById.get(r.remoteJobId);
+      if (group) group.push(r);
+      else recordsById.set(r.remoteJobId, [r]);
+    }
     for (const job of watched) {
       seen.add(job.id);
       if (!job.remoteJobId) {
@@ -65,7 +72,7 @@ export class Reconciler {
         continue;
       }
       const queued = result.byId.get(job.remoteJobId);
-      const records = result.records.filter((r) => r.remoteJobId === job.remoteJobId);
+      const records = recordsById.get(job.remoteJobId) ?? [];
       const listed = queued ?? records.at(-1);
       const remote =
         queued && this.isThisJob(job, queued)

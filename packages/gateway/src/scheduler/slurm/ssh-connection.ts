@@ -98,19 +98,6 @@ export class SshConnection {
     }
   }
 
-  /** Time for one trivial round trip on the open connection (connecting first if needed). */
-  async ping(): Promise<number> {
-    const started = performance.now();
-    const r = await this.exec('true', { timeoutMs: this.settings.connectTimeoutMs });
-    if (r.code !== 0) {
-      throw new SchedulerUnavailableError(
-        this.settings.id,
-        `\`true\` exited ${r.code} on the system`,
-      );
-    }
-    return performance.now() - started;
-  }
-
   close(): void {
     this.closed = true;
     this.client?.end();
