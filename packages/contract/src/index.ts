@@ -1,4 +1,5 @@
 export * from './health.js';
 export * from './job.js';
 export * from './job-event-stream.js';
+export * from './job-output.js';
 export * from './job-status.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jobOutputSummarySchema } from './job-output.js';
 import { jobConditionSchema, jobStatusSchema, stopModeSchema } from './job-status.js';
 
 /** No control characters (newlines included): the text may reach logs, terminals and Slurm. */
@@ -136,6 +137,8 @@ export const jobSchema = z.object({
   maxMinutes: z.number().nullable(),
   tags: z.array(z.string()),
   description: z.string().nullable(),
+  /** What the gateway saved of the job's stdout and stderr (null: nothing yet). */
+  output: jobOutputSummarySchema.nullable().default(null),
 });
 export type Job = z.infer<typeof jobSchema>;
 
@@ -151,6 +154,10 @@ export const JOB_EVENT_TYPES = [
   'STOP_SIGNALLED',
   'STOP_FAILED',
   'REMOTE_SUBMITTED',
+  /** The job's stdout and stderr were saved by the gateway after it ended (sizes in the text). */
+  'OUTPUT_COLLECTED',
+  /** They were not (after a terminate, or the job never ran): the text says why. */
+  'OUTPUT_NOT_COLLECTED',
 ] as const;
 
 export const jobEventSchema = z.object({

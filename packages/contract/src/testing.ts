@@ -37,6 +37,7 @@ export function sampleJob(overrides: Partial<Job> = {}): Job {
     maxMinutes: null,
     tags: [],
     description: null,
+    output: null,
     ...overrides,
   };
 }

@@ -139,6 +139,7 @@ export class JobService {
       ended: null,
       lastUpdated: now,
       stopRequest: null,
+      output: null,
       script: params.script ?? null,
       command: params.command ?? null,
       args: params.args,

@@ -4,6 +4,7 @@ import {
   type JobSelector,
   type JobStatus,
   type ListJobsFilter,
+  type LogStream,
   MAX_BULK_STOP,
 } from '@hpcgate/contract';
 
@@ -132,6 +133,21 @@ export interface IdempotentResponse {
 }
 
 /**
+ * What the gateway saved of one of a job's logs: the last `content.length` bytes it had read of
+ * it, starting at byte `start` of the log, which was `size` bytes long then. `final` once the job
+ * ended; `periodic` while it ran (and after a terminate, which collects nothing).
+ */
+export interface SavedLog {
+  jobId: string;
+  stream: LogStream;
+  kind: 'final' | 'periodic';
+  at: string;
+  start: number;
+  size: number;
+  content: Buffer;
+}
+
+/**
  * Where jobs and their history live. SQLite embedded by default; the interface is async so that a
  * PostgreSQL implementation can follow for several gateway replicas.
  */
@@ -177,6 +193,9 @@ export interface JobStore {
   putIdempotentResponse(response: IdempotentResponse): Promise<void>;
   /** Forgets answers older than `before` (ISO time). */
   pruneIdempotentResponses(before: string): Promise<number>;
+  /** Keeps a copy of one of a job's logs, replacing the one kept before. */
+  saveLog(log: SavedLog): Promise<void>;
+  savedLog(jobId: string, stream: LogStream): Promise<SavedLog | undefined>;
   /** A cheap query that proves the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -93,4 +93,24 @@ export const MIGRATIONS: readonly string[] = [
     INSERT INTO job_event_ids (job_id, seq) VALUES (NEW.job_id, NEW.seq);
   END;
   `,
+  // What the gateway saved of each job's stdout and stderr (the outputs issue): one row per log,
+  // the final copy replacing the periodic one; `output` on the job says what is there. The
+  // parameters move to the end again (see above).
+  `
+  ALTER TABLE jobs ADD COLUMN output TEXT;
+  ALTER TABLE jobs ADD COLUMN spec TEXT NOT NULL DEFAULT '{}';
+  UPDATE jobs SET spec = params;
+  ALTER TABLE jobs DROP COLUMN params;
+  ALTER TABLE jobs RENAME COLUMN spec TO params;
+  CREATE TABLE job_logs (
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    stream TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    at TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    content BLOB NOT NULL,
+    PRIMARY KEY (job_id, stream)
+  );
+  `,
 ];

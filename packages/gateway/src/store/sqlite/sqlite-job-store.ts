@@ -2,9 +2,11 @@ import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   type JobEvent,
+  type JobOutputSummary,
   type JobSelector,
   type JobStatus,
   type ListJobsFilter,
+  type LogStream,
   NON_TERMINAL_STATUSES,
   type StopRequest,
 } from '@hpcgate/contract';
@@ -21,6 +23,7 @@ import {
   MAX_BULK_STOP,
   type NewJobEvent,
   type OwnerEventFilter,
+  type SavedLog,
   type StoredJobEvent,
   SUBMIT_PARAM_KEYS,
   type SubmitParamKey,
@@ -41,7 +44,7 @@ export { InvalidCursorError };
 const STATE_COLUMNS = `id, owner, name, exec_system_id, status, condition, last_message, remote_job_id,
   remote_state, remote_reason, remote_done, exit_code, exit_signal, created, remote_submitted,
   remote_started, ended, last_updated, stop_request, tags, remote_user, submit_attempts,
-  submit_unanswered, submit_first_at, submit_last_at`;
+  submit_unanswered, submit_first_at, submit_last_at, output`;
 
 const COLUMNS: Record<string, string> = {
   name: 'name',
@@ -61,6 +64,7 @@ const COLUMNS: Record<string, string> = {
   lastUpdated: 'last_updated',
   stopRequest: 'stop_request',
   remoteUser: 'remote_user',
+  output: 'output',
 };
 
 /** SubmitAttempts, one column per field. */
@@ -105,7 +109,7 @@ export class SqliteJobStore implements JobStore {
              @remote_job_id, @remote_state, @remote_reason, @remote_done, @exit_code, @exit_signal,
              @created, @remote_submitted, @remote_started, @ended, @last_updated, @stop_request,
              @tags, @remote_user, @submit_attempts, @submit_unanswered, @submit_first_at,
-             @submit_last_at, @params)`,
+             @submit_last_at, @output, @params)`,
         )
         .run(toRow(job));
       this.insertEvent(job.id, job.status, event);
@@ -318,6 +322,32 @@ export class SqliteJobStore implements JobStore {
     return this.db.prepare('DELETE FROM idempotency_keys WHERE created < ?').run(before).changes;
   }
 
+  async saveLog(log: SavedLog): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO job_logs (job_id, stream, kind, at, start, size, content)
+         VALUES (@jobId, @stream, @kind, @at, @start, @size, @content)`,
+      )
+      .run(log);
+  }
+
+  async savedLog(jobId: string, stream: LogStream): Promise<SavedLog | undefined> {
+    const r = this.db
+      .prepare('SELECT * FROM job_logs WHERE job_id = ? AND stream = ?')
+      .get(jobId, stream) as Row | undefined;
+    return r
+      ? {
+          jobId: r.job_id as string,
+          stream: r.stream as LogStream,
+          kind: r.kind as SavedLog['kind'],
+          at: r.at as string,
+          start: r.start as number,
+          size: r.size as number,
+          content: r.content as Buffer,
+        }
+      : undefined;
+  }
+
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();
   }
@@ -410,6 +440,7 @@ function toRow(job: JobRecord): Row {
     submit_unanswered: job.submitAttempts?.unanswered ?? 0,
     submit_first_at: job.submitAttempts?.firstAt ?? null,
     submit_last_at: job.submitAttempts?.lastAt ?? null,
+    output: job.output ? JSON.stringify(job.output) : null,
     params: JSON.stringify(params),
   };
 }
@@ -465,6 +496,7 @@ function stateFromRow(r: Row): WatchedJob {
     lastUpdated: r.last_updated as string,
     stopRequest: r.stop_request ? (JSON.parse(r.stop_request as string) as StopRequest) : null,
     tags: JSON.parse(r.tags as string) as string[],
+    output: r.output ? (JSON.parse(r.output as string) as JobOutputSummary) : null,
     // Absent until the first sbatch run, as on a record not stored yet.
     ...((r.submit_attempts as number) > 0 && {
       submitAttempts: {
