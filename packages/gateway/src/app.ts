@@ -23,6 +23,7 @@ import {
 import auth from './plugins/auth.js';
 import idempotency from './plugins/idempotency.js';
 import jobsService from './plugins/jobs.js';
+import outputs from './plugins/outputs.js';
 import rateLimit from './plugins/rate-limit.js';
 import store from './plugins/store.js';
 import systems from './plugins/systems.js';
@@ -57,6 +58,7 @@ export const gatewayApp = fp(
     await fastify.register(systems, { config: opts.config });
     await fastify.register(idempotency, { waitMs: opts.config.http.idempotentRetryWaitMs });
     await fastify.register(jobsService, { config: opts.config });
+    await fastify.register(outputs, { config: opts.config });
     await fastify.register(health);
     await fastify.register(jobs, { prefix: '/v3/jobs' });
     fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger());

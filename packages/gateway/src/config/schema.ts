@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
 const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** `~/a/b`, `$VAR/a/b`, `/a/b`: names safe in a shell word and in sbatch's `--output` (no `%`). */
+const JOBS_ROOT = /^(~|\$[A-Za-z_][A-Za-z0-9_]*)?(\/[A-Za-z0-9._+-]+)+$/;
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 /**
@@ -117,6 +119,20 @@ export const executionSystemSchema = z.object({
    * accounting, the usual) or `jobcomp` (`sacct --completion`, JobCompType=jobcomp/filetxt).
    */
   finishedJobSource: z.enum(['sacct', 'jobcomp']).default('sacct'),
+  /**
+   * Where each job's directory is made, as the job's own account: `~/…` (its home), `$NAME/…`
+   * (a variable of its login environment, `$SCRATCH/hpcgate` say) or an absolute path. The job's
+   * directory is `<jobsRoot>/<job id>`, mode 0700, and holds its `stdout` and `stderr`. Changing
+   * it later hides the directories of jobs submitted before.
+   */
+  jobsRoot: z
+    .string()
+    .regex(
+      JOBS_ROOT,
+      '"~/dir", "$VAR/dir" or "/abs/dir": letters, digits and . _ + - in names, no "%" (sbatch expands it)',
+    )
+    .refine((r) => !r.split('/').includes('..'), 'no ".." segments')
+    .default('~/hpcgate/jobs'),
 });
 export type ExecutionSystemConfig = z.infer<typeof executionSystemSchema>;
 
@@ -314,6 +330,54 @@ export const httpConfigSchema = z
   });
 export type HttpConfig = z.infer<typeof httpConfigSchema>;
 
+/**
+ * Webhooks (`/v3/jobs/subscriptions`, docs/webhooks.md): how deliveries are sent and retried,
+ * and how many of everything a user may have.
+ */
+export const webhooksConfigSchema = z
+  .object({
+    /**
+     * Deliver to loopback, private, link-local, CGNAT, unique-local and other non-public
+     * addresses. Off, such URLs are refused at creation and every resolved address is checked
+     * again before each attempt (SSRF, DNS rebinding). For tests and closed networks only.
+     */
+    allowPrivateAddresses: z.boolean().default(false),
+    /** One attempt (resolving, connecting, the answer's headers) must end within this. */
+    attemptTimeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+    /** A delivery is retried for this long after its event (then it is `failed`); 0: never. */
+    retryForMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3_600_000)
+      .default(10 * 60_000),
+    /** The first retry's delay; each next one doubles, up to `retryMaxDelayMs`. */
+    retryBaseMs: z.number().int().min(10).max(60_000).default(1_000),
+    retryMaxDelayMs: z.number().int().min(10).max(3_600_000).default(60_000),
+    /** Subscriptions one user may have; one more is 409 TOO_MANY_SUBSCRIPTIONS. */
+    maxSubscriptionsPerUser: z.number().int().min(1).max(10_000).default(100),
+    /** Attempts in flight at once, all subscriptions together. */
+    maxConcurrentDeliveries: z.number().int().min(1).max(1_000).default(16),
+    /**
+     * Deliveries held in memory (due or waiting for a retry). Full, no new events are read
+     * until some finish: the events wait in the store, none is lost.
+     */
+    maxQueuedDeliveries: z.number().int().min(1).max(1_000_000).default(10_000),
+    /**
+     * Deliveries one subscription may have pending; past it, new ones fail at once (a receiver
+     * that is down cannot take the whole queue).
+     */
+    maxPendingPerSubscription: z.number().int().min(1).max(100_000).default(1_000),
+    /** Finished deliveries (and their attempts) are forgotten after this. */
+    keepDeliveriesMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .default(7 * 24 * 3_600_000),
+  })
+  .prefault({});
+export type WebhooksConfig = z.infer<typeof webhooksConfigSchema>;
+
 export const gatewayConfigSchema = z
   .object({
     listen: z
@@ -346,10 +410,45 @@ export const gatewayConfigSchema = z
       .prefault({}),
     systems: z.array(executionSystemSchema).min(1, 'at least one execution system'),
     http: httpConfigSchema,
+    webhooks: webhooksConfigSchema,
     limits: z
       .object({
         /** Unfinished jobs one user may have at once; the next submit gets 429 TOO_MANY_ACTIVE_JOBS. */
         maxActiveJobsPerUser: z.number().int().min(1).max(100_000).default(1_000),
+      })
+      .prefault({}),
+    /** Reading jobs' files, following their logs, and keeping copies of the logs. */
+    outputs: z
+      .object({
+        /** The most one download may send (a `Range` within it is fine); more is 413. */
+        maxDownloadBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(4 * 1024 * 1024 * 1024),
+        /** Bytes of each log (its end) saved when a job ends. */
+        collectBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(256 * 1024 * 1024)
+          .default(4 * 1024 * 1024),
+        /** How often running jobs' logs are saved (their last `periodicBytes`); 0: never. */
+        periodicMs: z.number().int().min(0).default(60_000),
+        periodicBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * 1024 * 1024)
+          .default(256 * 1024),
+        /** The most a log stream sends of what was written before it started; the rest is `skipped`. */
+        maxCatchUpBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(8 * 1024 * 1024),
+        /** Log streams one user may have open at once; one more is 429 TOO_MANY_STREAMS. */
+        maxLogStreamsPerUser: z.number().int().min(1).max(1_000).default(10),
       })
       .prefault({}),
   })

@@ -12,6 +12,11 @@ import {
   UnknownSystemError,
 } from '../domain/errors.js';
 import { TooManyActiveJobsError } from '../domain/limit-errors.js';
+import {
+  JobNotFinishedError,
+  OutputTooLargeError,
+  RangeNotSatisfiableError,
+} from '../domain/output-errors.js';
 import { InvalidTransitionError } from '../domain/transitions.js';
 import { NoClusterAccountError } from '../jobs/cluster-accounts.js';
 import { RateLimitedError } from '../plugins/rate-limit.js';
@@ -21,6 +26,7 @@ import {
   SchedulerTimeoutError,
   SchedulerUnavailableError,
 } from '../scheduler/errors.js';
+import { OutputNotFoundError, OutputTypeError } from '../scheduler/job-files.js';
 import { InvalidCursorError, TooManyJobsSelectedError } from '../store/job-store.js';
 
 /** A failure to show the client as it is: a status, a stable code and a message. */
@@ -111,6 +117,37 @@ const RULES: readonly Rule<Error>[] = [
   rule(JobNotCancellableError, (e) => ({
     status: 409,
     code: 'JOB_NOT_CANCELLABLE',
+    message: e.message,
+    details: { jobId: e.jobId, status: e.status },
+  })),
+  rule(OutputNotFoundError, (e) => ({
+    status: 404,
+    code: 'OUTPUT_NOT_FOUND',
+    message: e.message,
+    details: { jobId: e.jobId, path: e.path },
+  })),
+  rule(OutputTypeError, (e) => ({
+    status: 400,
+    code: e.expected === 'file' ? 'OUTPUT_NOT_A_FILE' : 'OUTPUT_NOT_A_DIRECTORY',
+    message: e.message,
+    details: { path: e.path },
+  })),
+  rule(OutputTooLargeError, (e) => ({
+    status: 413,
+    code: 'OUTPUT_TOO_LARGE',
+    message: e.message,
+    details: { path: e.path, size: e.size, max: e.max },
+  })),
+  rule(RangeNotSatisfiableError, (e) => ({
+    status: 416,
+    code: 'RANGE_NOT_SATISFIABLE',
+    message: e.message,
+    details: { path: e.path, size: e.size },
+    headers: { 'content-range': `bytes */${e.size}` },
+  })),
+  rule(JobNotFinishedError, (e) => ({
+    status: 409,
+    code: 'JOB_NOT_FINISHED',
     message: e.message,
     details: { jobId: e.jobId, status: e.status },
   })),

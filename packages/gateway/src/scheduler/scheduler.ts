@@ -1,3 +1,5 @@
+import type { JobFiles } from './job-files.js';
+
 /**
  * What the gateway needs from a batch scheduler. The Slurm adapter is the only implementation;
  * nothing outside it knows Slurm's commands or output.
@@ -93,6 +95,8 @@ export type SignalMode = 'cancel' | 'interrupt' | 'force-stop';
  */
 export interface Scheduler {
   readonly systemId: string;
+  /** The jobs' directories (each job runs in its own, which holds its stdout and stderr). */
+  readonly files: JobFiles;
   /** Whether the gateway can act as this Unix account on the system (it holds its credential). */
   hasAccount(account: string): Promise<boolean>;
   /** Hands the job to the scheduler as `account` and resolves to its remote id. */

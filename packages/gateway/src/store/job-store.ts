@@ -1,6 +1,7 @@
 import {
   type Job,
   type JobEvent,
+  type JobOutputSummary,
   type JobSelector,
   type JobStatus,
   type ListJobsFilter,
@@ -193,8 +194,12 @@ export interface JobStore {
   putIdempotentResponse(response: IdempotentResponse): Promise<void>;
   /** Forgets answers older than `before` (ISO time). */
   pruneIdempotentResponses(before: string): Promise<number>;
-  /** Keeps a copy of one of a job's logs, replacing the one kept before. */
-  saveLog(log: SavedLog): Promise<void>;
+  /**
+   * Keeps copies of a job's logs (replacing those kept before) and sets the job's `output` to
+   * `summary`, in one transaction. Not a change of the job: no history, `lastUpdated` unchanged
+   * (a periodic copy must not make the monitor's next update of a running job look stale).
+   */
+  saveLogs(jobId: string, logs: readonly SavedLog[], summary: JobOutputSummary): Promise<void>;
   savedLog(jobId: string, stream: LogStream): Promise<SavedLog | undefined>;
   /** A cheap query that proves the store answers. */
   ping(): Promise<void>;

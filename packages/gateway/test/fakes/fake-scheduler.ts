@@ -8,6 +8,7 @@ import type {
   SignalResult,
   SignalTarget,
 } from '../../src/scheduler/scheduler.js';
+import { FakeJobFiles } from './fake-job-files.js';
 
 /**
  * A FAKE scheduler for fast tests of the logic above the Slurm adapter (reconciler, stopper,
@@ -16,6 +17,7 @@ import type {
  */
 export class FakeScheduler implements Scheduler {
   readonly systemId: string;
+  readonly files = new FakeJobFiles();
   /** What the fake cluster holds, by Slurm id. */
   readonly jobs = new Map<string, RemoteJob>();
   readonly signals: Array<{ targets: SignalTarget[]; mode: SignalMode; account: string }> = [];

@@ -8,7 +8,7 @@ import { sampleSpec } from '../helpers/sample-spec.js';
 
 // sbatch runs under the system's `timeout`, which ends it (KILL included) before the gateway
 // stops waiting: no sbatch outlives the wait, so none queues the job after the gateway gave up.
-const spec = sampleSpec({ gatewayJobId: 'id-1' });
+const spec = sampleSpec({ gatewayJobId: '0b5c3f7e-1d2a-4c8e-9f10-2a3b4c5d6e7f' });
 
 /** TERM after, KILL after, in ms, read back from the command line. */
 function remoteBound(line: string): { term: number; kill: number } {
@@ -17,18 +17,22 @@ function remoteBound(line: string): { term: number; kill: number } {
   return { term: Number(m![2]) * 1000, kill: Number(m![1]) * 1000 };
 }
 
+/** The sbatch line itself (the lines before it make the job directory). */
+const sbatchLine = (commandTimeoutMs: number) =>
+  sbatchCommand(spec, "'/jobs/x'", commandTimeoutMs).split('\n').at(-1) as string;
+
 describe('sbatchCommand under a remote timeout', () => {
   it.each([20_000, 30_000, 5_000, 1_000, 100])(
     'with commandTimeoutMs %i the remote sbatch is killed before the gateway stops waiting',
     (commandTimeoutMs) => {
-      const { term, kill } = remoteBound(sbatchCommand(spec, commandTimeoutMs));
+      const { term, kill } = remoteBound(sbatchLine(commandTimeoutMs));
       expect(term).toBeGreaterThan(0);
       expect(term + kill).toBeLessThan(commandTimeoutMs);
     },
   );
 
   it('the default timeout: TERM after 17 s, KILL 2 s later', () => {
-    expect(sbatchCommand(spec, 20_000)).toMatch(
+    expect(sbatchLine(20_000)).toMatch(
       /^'timeout' '--signal=TERM' '--kill-after=2s' '17s' 'sbatch' '--parsable' /,
     );
   });
@@ -67,7 +71,7 @@ describe('SlurmScheduler.submit', () => {
   it("sends the bounded sbatch, within the system's commandTimeoutMs", async () => {
     const { scheduler, sent } = answering({ code: 0, stdout: '42\n', stderr: '' });
     await expect(scheduler.submit(spec, 'alice')).resolves.toBe('42');
-    const { term, kill } = remoteBound(sent[0]!);
+    const { term, kill } = remoteBound(sent[0]!.split('\n').at(-1)!);
     expect(term + kill).toBeLessThan(30_000);
     scheduler.close();
   });

@@ -14,6 +14,7 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import jobEventRoutes from './events.js';
+import outputRoutes from './output.js';
 import { errors, jobIdParams, security } from './shared.js';
 
 const idempotencyHeader = z.object({
@@ -28,6 +29,7 @@ const jobs: FastifyPluginAsyncZod = async (fastify) => {
   // Before the body is parsed or validated: an anonymous caller learns nothing about it.
   fastify.addHook('onRequest', fastify.authenticate);
   await fastify.register(jobEventRoutes);
+  await fastify.register(outputRoutes);
 
   fastify.post(
     '/submit',

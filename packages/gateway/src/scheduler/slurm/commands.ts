@@ -1,4 +1,5 @@
 import type { BatchJobSpec, SignalMode, SignalTarget } from '../scheduler.js';
+import { makeJobDir } from './file-commands.js';
 import { SACCT_FIELDS, SQUEUE_FIELDS, TAG_PREFIX } from './parse.js';
 import { commandLine } from './quote.js';
 
@@ -7,7 +8,9 @@ import { commandLine } from './quote.js';
 const TIME = 'SLURM_TIME_FORMAT=%s';
 
 /**
- * `sbatch --parsable` with the job's resources; the batch script itself goes on stdin.
+ * `sbatch --parsable` with the job's resources, after making its job directory (`jobDir`, a
+ * shell word from jobDirWord), where its stdout and stderr go and, without a `workingDir`, where
+ * it runs; the batch script itself goes on stdin.
  *
  * With `commandTimeoutMs` (how long the gateway waits for an answer), sbatch runs under the
  * system's `timeout`, which ends it a margin before the gateway stops waiting: TERM after
@@ -17,7 +20,11 @@ const TIME = 'SLURM_TIME_FORMAT=%s';
  * to queue the job later. sbatch stopped so exits 124 (TERM) or 137 (KILL), and its outcome is
  * unknown, as after any unanswered command.
  */
-export function sbatchCommand(spec: BatchJobSpec, commandTimeoutMs?: number): string {
+export function sbatchCommand(
+  spec: BatchJobSpec,
+  jobDir: string,
+  commandTimeoutMs?: number,
+): string {
   const words = [
     ...(commandTimeoutMs === undefined ? [] : timeoutWords(commandTimeoutMs)),
     'sbatch',
@@ -31,7 +38,14 @@ export function sbatchCommand(spec: BatchJobSpec, commandTimeoutMs?: number): st
   if (spec.memoryMB) words.push(`--mem=${spec.memoryMB}M`);
   if (spec.maxMinutes) words.push(`--time=${spec.maxMinutes}`);
   if (spec.workingDir) words.push(`--chdir=${spec.workingDir}`);
-  return commandLine(words);
+  // The job directory's physical path is only known on the cluster (makeJobDir sets it): these
+  // words are the one part not quoted by commandLine, a double-quoted variable each.
+  const logs = [
+    '--output="$hpcgate_d"/stdout',
+    '--error="$hpcgate_d"/stderr',
+    ...(spec.workingDir ? [] : ['--chdir="$hpcgate_d"']),
+  ];
+  return `${makeJobDir(jobDir)}\n${commandLine(words)} ${logs.join(' ')}`;
 
   function timeoutWords(t: number): string[] {
     const margin = Math.min(1_000, t / 10);

@@ -139,8 +139,8 @@ const TRACKED = 'the gateway sets or tracks it itself';
 export const REFUSED_OPTIONS: ReadonlyMap<string, string> = new Map([
   ['partition', 'use the request\'s "partition" parameter, the only way to choose one'],
   ['job-name', 'the gateway names the job from the request\'s "name"'],
-  ['output', "the gateway will place the job's logs itself"],
-  ['error', "the gateway will place the job's logs itself"],
+  ['output', "the gateway writes the job's stdout and stderr to its job directory itself"],
+  ['error', "the gateway writes the job's stdout and stderr to its job directory itself"],
   ['chdir', 'use the request\'s "workingDir" parameter'],
   ['array', `the gateway submits and tracks exactly one job (${TRACKED})`],
   ['clusters', `the job must run on the system it was submitted to (${TRACKED})`],

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ExecutionSystemConfig } from '../../config/schema.js';
 import { InvalidJobRequestError } from '../../domain/errors.js';
 import { SchedulerCommandError, SchedulerTimeoutError } from '../errors.js';
+import type { JobFiles } from '../job-files.js';
 import type {
   BatchJobSpec,
   PollResult,
@@ -22,8 +23,10 @@ import {
   VERIFIED,
 } from './commands.js';
 import { DirectivePolicyError, parseDirectives } from './directives.js';
+import { jobDirWord } from './file-commands.js';
 import { parseSacct, parseSbatch, parseSlurmTime, parseSqueue } from './parse.js';
 import type { ExecResult, SshLogin } from './ssh-connection.js';
+import { SshJobFiles } from './ssh-job-files.js';
 import { SshPool } from './ssh-pool.js';
 
 /** Ids asked of the finished-job records in one command: a bound on its length (~4 KB). */
@@ -36,6 +39,7 @@ const MAX_RECORD_IDS = 500;
  */
 export class SlurmScheduler implements Scheduler {
   readonly systemId: string;
+  readonly files: JobFiles;
   private readonly pool: SshPool;
   private readonly service: SshLogin;
 
@@ -46,6 +50,7 @@ export class SlurmScheduler implements Scheduler {
     this.systemId = config.id;
     this.pool = new SshPool(config, warn);
     this.service = { username: config.user, privateKeyPath: config.privateKeyPath };
+    this.files = new SshJobFiles(config.id, config.jobsRoot, this.pool, (a) => this.loginOf(a));
   }
 
   async hasAccount(account: string): Promise<boolean> {
@@ -64,9 +69,14 @@ export class SlurmScheduler implements Scheduler {
    */
   async submit(spec: BatchJobSpec, account: string): Promise<string> {
     const { commandTimeoutMs } = this.config;
-    const r = await this.pool.exec(this.loginOf(account), sbatchCommand(spec, commandTimeoutMs), {
-      stdin: batchScript(spec),
-    });
+    const dir = jobDirWord(this.config.jobsRoot, spec.gatewayJobId);
+    const r = await this.pool.exec(
+      this.loginOf(account),
+      sbatchCommand(spec, dir, commandTimeoutMs),
+      {
+        stdin: batchScript(spec),
+      },
+    );
     // An id printed counts whatever came after it (the timeout may have struck right after).
     const id = parseSbatch(r.stdout);
     if (id) return id;

@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { Client, type ClientChannel } from 'ssh2';
 import type { ExecutionSystemConfig } from '../../config/schema.js';
 import {
@@ -12,6 +13,23 @@ export interface ExecOptions {
   stdin?: string;
   timeoutMs?: number;
 }
+
+/**
+ * A remote command whose output is read as it comes: stdout as a stream (backpressure reaches
+ * the remote side through the SSH window), stderr kept up to a few KiB for the error message.
+ */
+export interface RemoteProcess {
+  readonly stdout: Readable;
+  /** Resolves once the command ended (never rejects: a dropped connection ends it with code null). */
+  readonly exit: Promise<{ code: number | null; signal: string | null; stderr: string }>;
+  /** Ends the command's stdin (a command that waits on it then ends). */
+  endInput(): void;
+  /** Closes the channel at once. */
+  close(): void;
+}
+
+/** stderr kept of a streamed command: enough for its error message. */
+const STREAM_STDERR_BYTES = 8 * 1024;
 
 export interface ExecResult {
   code: number | null;
@@ -36,6 +54,8 @@ export type SshSettings = Pick<
 export interface SshLogin {
   username: string;
   privateKeyPath: string;
+  /** Which of the account's connections: the one for commands (default) or for streams. */
+  lane?: 'commands' | 'streams';
 }
 
 export interface SshConnectionHooks {
@@ -98,10 +118,84 @@ export class SshConnection {
     }
   }
 
+  /**
+   * Starts one command line whose stdout is streamed, holding one channel of the connection
+   * until the command ends. Its stdin stays open until `endInput()` unless `keepInput` is false.
+   * Only opening the channel is timed: the caller decides how long a stream may last.
+   */
+  async stream(command: string, { keepInput = false } = {}): Promise<RemoteProcess> {
+    await this.acquireChannel();
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.releaseChannel();
+    };
+    try {
+      const client = await this.connected();
+      this.commandsSent++;
+      const channel = await this.openChannel(client, command);
+      const stderr: Buffer[] = [];
+      let stderrBytes = 0;
+      channel.stderr.on('data', (chunk: Buffer) => {
+        if (stderrBytes >= STREAM_STDERR_BYTES) return;
+        stderr.push(chunk);
+        stderrBytes += chunk.length;
+      });
+      const exit = new Promise<{ code: number | null; signal: string | null; stderr: string }>(
+        (resolve) => {
+          let code: number | null = null;
+          let signal: string | null = null;
+          channel.on('exit', (c: number | null, s?: string) => {
+            code = c ?? null;
+            signal = s ?? null;
+          });
+          channel.on('close', () => {
+            release();
+            resolve({ code, signal, stderr: Buffer.concat(stderr).toString('utf8') });
+          });
+        },
+      );
+      if (!keepInput) channel.end();
+      return {
+        stdout: channel,
+        exit,
+        endInput: () => channel.end(),
+        close: () => channel.close(),
+      };
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
   close(): void {
     this.closed = true;
     this.client?.end();
     this.client = null;
+  }
+
+  /** Opens an exec channel, within the command timeout (a half-open connection is dropped). */
+  private openChannel(client: Client, command: string): Promise<ClientChannel> {
+    const { id, commandTimeoutMs } = this.settings;
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        done = true;
+        this.drop(client);
+        reject(new SchedulerTimeoutError(id, `no SSH channel within ${commandTimeoutMs} ms`));
+      }, commandTimeoutMs);
+      client.exec(command, (err, channel) => {
+        clearTimeout(timer);
+        if (done) {
+          if (!err) channel.close();
+          return;
+        }
+        if (err)
+          reject(new SchedulerUnavailableError(id, `cannot open an SSH channel: ${err.message}`));
+        else resolve(channel);
+      });
+    });
   }
 
   private async acquireChannel(): Promise<void> {

@@ -2,6 +2,7 @@ import { SchedulerUnavailableError } from '../errors.js';
 import {
   type ExecOptions,
   type ExecResult,
+  type RemoteProcess,
   SshConnection,
   type SshLogin,
   type SshSettings,
@@ -49,6 +50,22 @@ export class SshPool {
     return running;
   }
 
+  /**
+   * Starts a streamed command as `login.username` on a second connection of that account, kept
+   * for streams: downloads and followed logs hold a channel for long, and must not take the
+   * channels that the account's submits and stops need.
+   */
+  async stream(
+    login: SshLogin,
+    command: string,
+    options?: { keepInput?: boolean },
+  ): Promise<RemoteProcess> {
+    const entry = await this.entryFor({ ...login, lane: 'streams' });
+    const opening = entry.connection.stream(command, options);
+    entry.reserved--;
+    return opening;
+  }
+
   /** Connections open (or opening) now, all accounts together. */
   get openConnections(): number {
     let n = 0;
@@ -87,12 +104,13 @@ export class SshPool {
     const deadline = Date.now() + this.settings.commandTimeoutMs;
     for (;;) {
       if (this.closed) throw new SchedulerUnavailableError(this.settings.id, 'connection closed');
-      const existing = this.entries.get(login.username);
+      const key = keyOf(login);
+      const existing = this.entries.get(key);
       if (existing && existing.connection.login.privateKeyPath === login.privateKeyPath) {
         existing.reserved++;
         return existing;
       }
-      if (existing) this.drop(login.username);
+      if (existing) this.drop(key);
       if (this.entries.size < this.settings.maxConnections || this.evictOne()) {
         const entry: Entry = {
           connection: new SshConnection(this.settings, login, {
@@ -101,7 +119,7 @@ export class SshPool {
           }),
           reserved: 1,
         };
-        this.entries.set(login.username, entry);
+        this.entries.set(key, entry);
         return entry;
       }
       const left = deadline - Date.now();
@@ -151,4 +169,9 @@ export class SshPool {
     this.waiters.clear();
     for (const wake of waiting) wake();
   }
+}
+
+/** An account's connection for commands, and its second one for streams. */
+function keyOf(login: SshLogin): string {
+  return login.lane === 'streams' ? `${login.username}\u0000streams` : login.username;
 }

@@ -89,6 +89,14 @@ export class SqliteJobStore implements JobStore {
     this.migrate();
   }
 
+  /**
+   * The connection, for stores of other tables in this file (webhooks): one connection, so that
+   * their transactions and the jobs' are ordered, and an in-memory database is shared.
+   */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   /** Applies the migrations this database has not seen, each in its own transaction. */
   private migrate(): void {
     const current = this.db.pragma('user_version', { simple: true }) as number;
@@ -322,13 +330,28 @@ export class SqliteJobStore implements JobStore {
     return this.db.prepare('DELETE FROM idempotency_keys WHERE created < ?').run(before).changes;
   }
 
-  async saveLog(log: SavedLog): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO job_logs (job_id, stream, kind, at, start, size, content)
-         VALUES (@jobId, @stream, @kind, @at, @start, @size, @content)`,
-      )
-      .run(log);
+  async saveLogs(
+    jobId: string,
+    logs: readonly SavedLog[],
+    summary: JobOutputSummary,
+  ): Promise<void> {
+    this.db.transaction(() => {
+      // A periodic copy never replaces a final one (a slow periodic read may end after the job).
+      const upsert = this.db.prepare(
+        `INSERT INTO job_logs (job_id, stream, kind, at, start, size, content)
+         VALUES (@jobId, @stream, @kind, @at, @start, @size, @content)
+         ON CONFLICT (job_id, stream) DO UPDATE SET kind = excluded.kind, at = excluded.at,
+           start = excluded.start, size = excluded.size, content = excluded.content
+         WHERE job_logs.kind <> 'final' OR excluded.kind = 'final'`,
+      );
+      for (const log of logs) upsert.run(log);
+      this.db
+        .prepare(
+          `UPDATE jobs SET output = @output WHERE id = @id
+             AND (@collected = 1 OR output IS NULL OR json_extract(output, '$.collected') = 0)`,
+        )
+        .run({ id: jobId, output: JSON.stringify(summary), collected: summary.collected ? 1 : 0 });
+    })();
   }
 
   async savedLog(jobId: string, stream: LogStream): Promise<SavedLog | undefined> {

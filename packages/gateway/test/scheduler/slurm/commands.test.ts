@@ -23,14 +23,13 @@ describe('shellQuote', () => {
 
 describe('Slurm command lines', () => {
   it('sbatch: every option one quoted word, the tag in --comment', () => {
-    const line = sbatchCommand({
-      ...spec,
-      workingDir: "/tmp/a b'; touch x",
-      partition: 'debug',
-      maxMinutes: 5,
-    });
-    expect(line).toBe(
-      commandLine([
+    const lines = sbatchCommand(
+      { ...spec, workingDir: "/tmp/a b'; touch x", partition: 'debug', maxMinutes: 5 },
+      '"$HOME"\'/hpcgate/jobs/id-1\'',
+    ).split('\n');
+    expect(lines[0]).toBe(`hpcgate_d="$HOME"'/hpcgate/jobs/id-1'`);
+    expect(lines.at(-1)).toBe(
+      `${commandLine([
         'sbatch',
         '--parsable',
         '--job-name=x',
@@ -38,7 +37,14 @@ describe('Slurm command lines', () => {
         '--partition=debug',
         '--time=5',
         "--chdir=/tmp/a b'; touch x",
-      ]),
+      ])} --output="$hpcgate_d"/stdout --error="$hpcgate_d"/stderr`,
+    );
+  });
+
+  it('sbatch without a workingDir runs the job in its job directory', () => {
+    const line = sbatchCommand(spec, "'/jobs/id-1'").split('\n').at(-1);
+    expect(line).toMatch(
+      / --output="\$hpcgate_d"\/stdout --error="\$hpcgate_d"\/stderr --chdir="\$hpcgate_d"$/,
     );
   });
 

@@ -37,8 +37,16 @@ describe('#SBATCH bypasses found in review are refused, naming the line', () => 
     ['a repeated short partition', '#SBATCH -p ok -p secret', /short options/],
     ['--array itself', '#SBATCH --array=0-3', /--array is not allowed: the gateway submits/],
     ['--partition itself', '#SBATCH --partition=debug', /"partition" parameter/],
-    ['--output', '#SBATCH --output=/tmp/x', /will place the job's logs itself/],
-    ['--error', '#SBATCH --error=/tmp/x', /will place the job's logs itself/],
+    [
+      '--output',
+      '#SBATCH --output=/tmp/x',
+      /writes the job's stdout and stderr to its job directory/,
+    ],
+    [
+      '--error',
+      '#SBATCH --error=/tmp/x',
+      /writes the job's stdout and stderr to its job directory/,
+    ],
     ['--job-name', '#SBATCH --job-name=x', /names the job/],
     ['--comment (the tag)', '#SBATCH --comment=hpcgate:other', /tag/],
     ['--chdir', '#SBATCH --chdir=/', /workingDir/],
