@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { isTerminal, type OutputList } from '@hpcgate/contract';
+import { isTerminal, type LogStream, type OutputList } from '@hpcgate/contract';
 import type { GatewayConfig } from '../../config/schema.js';
 import {
   JobNotFinishedError,
@@ -12,13 +12,25 @@ import {
   OutputNotFoundError,
   OutputTypeError,
 } from '../../scheduler/job-files.js';
-import type { JobRecord } from '../../store/job-store.js';
+import type { JobRecord, JobStore, SavedLog } from '../../store/job-store.js';
 import type { Caller } from '../caller.js';
 import type { ExecutionSystem } from '../execution-system.js';
 import type { JobService } from '../job-service.js';
 import { parseByteRange } from './byte-range.js';
+import type { LogReaders } from './log-readers.js';
+import type { LogSource } from './log-stream.js';
 
 export type OutputsConfig = GatewayConfig['outputs'];
+
+/**
+ * A log stream about to start: `source` says what to send once (null: follow it live), and
+ * `cluster` where the job's files are (null when only the gateway's copy is left).
+ */
+export interface OpenedLog {
+  job: JobRecord;
+  source: LogSource | null;
+  cluster: { files: JobFiles; ref: JobFileRef } | null;
+}
 
 /** A download about to be sent: what it is, which bytes, and the stream of them. */
 export interface Download {
@@ -43,8 +55,49 @@ export class JobOutputs {
   constructor(
     private readonly jobs: JobService,
     private readonly systems: ReadonlyMap<string, ExecutionSystem>,
+    private readonly store: JobStore,
     private readonly config: OutputsConfig,
+    /** The shared live readers of followed logs. */
+    readonly readers: LogReaders,
   ) {}
+
+  /**
+   * What `GET /v3/jobs/{id}/logs` streams, decided before the response starts (so that a job
+   * with no log is a plain 404): the live log of a job still running when followed; otherwise
+   * the log as it is now, from the gateway's final copy when that holds the bytes asked for,
+   * else from the cluster, else from whatever copy the gateway saved (periodic after a terminate).
+   */
+  async openLog(
+    caller: Caller,
+    jobId: string,
+    stream: LogStream,
+    offset: number,
+    follow: boolean,
+  ): Promise<OpenedLog> {
+    const job = await this.jobs.get(caller, jobId);
+    const over = isTerminal(job.status) && job.remoteDone;
+    const saved = job.output ? await this.store.savedLog(job.id, stream) : undefined;
+    const fromSaved = (s: SavedLog): LogSource => ({
+      kind: s.kind === 'final' ? 'collected' : 'periodic',
+      saved: { start: s.start, content: s.content },
+    });
+    if (!job.remoteUser) {
+      if (saved) return { job, source: fromSaved(saved), cluster: null };
+      throw new OutputNotFoundError(jobId, '');
+    }
+    const cluster = { files: this.filesOf(job), ref: this.refOf(job) };
+    if (follow && !over) return { job, source: null, cluster };
+    if (over && saved?.kind === 'final' && offset >= saved.start) {
+      return { job, source: fromSaved(saved), cluster };
+    }
+    try {
+      const entry = await cluster.files.stat(cluster.ref, stream);
+      return { job, source: { kind: 'cluster', size: entry.size }, cluster };
+    } catch (err) {
+      if (saved) return { job, source: fromSaved(saved), cluster };
+      throw err;
+    }
+  }
 
   async list(
     caller: Caller,

@@ -13,7 +13,9 @@ import {
 } from '@hpcgate/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { GatewayConfig } from '../../config/schema.js';
 import jobEventRoutes from './events.js';
+import logRoutes from './logs.js';
 import outputRoutes from './output.js';
 import { errors, jobIdParams, security } from './shared.js';
 
@@ -25,11 +27,12 @@ const idempotencyHeader = z.object({
 });
 
 /** `/v3/jobs`: the Tapis-shaped job API. Every route needs a verified bearer token. */
-const jobs: FastifyPluginAsyncZod = async (fastify) => {
+const jobs: FastifyPluginAsyncZod<{ config: GatewayConfig }> = async (fastify, opts) => {
   // Before the body is parsed or validated: an anonymous caller learns nothing about it.
   fastify.addHook('onRequest', fastify.authenticate);
   await fastify.register(jobEventRoutes);
   await fastify.register(outputRoutes);
+  await fastify.register(logRoutes, { config: opts.config });
 
   fastify.post(
     '/submit',

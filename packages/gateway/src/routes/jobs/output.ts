@@ -13,7 +13,7 @@ const dirParams = jobIdParams.extend({ '*': outputPathSchema.optional() });
 const fileParams = jobIdParams.extend({
   '*': outputPathSchema.refine((p) => p !== '', 'name a file: output/download/{path}'),
 });
-const bytes = z.string().describe("application/octet-stream: the file's bytes (or the range's)");
+const bytes = z.unknown().describe("application/octet-stream: the file's bytes (or the range's)");
 
 /** A file name for Content-Disposition: ASCII fallback plus RFC 8187's UTF-8 form. */
 function disposition(name: string): string {

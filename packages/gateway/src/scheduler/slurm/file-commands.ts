@@ -101,20 +101,23 @@ export function tailCommand(dirWord: string, log: LogStream, maxBytes: number): 
 }
 
 /**
- * Waits for the log to exist, prints its size on a first line, then follows it from there
+ * Waits for the log (and the job directory) to exist, prints its size on a first line, then follows it from there
  * (`tail -f`, inotify). It runs until its stdin ends: closing a channel does not stop a remote
  * command that writes nothing, so the reader watches stdin and is killed when it ends (the
  * gateway's stop(), or sshd when the connection drops).
  */
 export function followCommand(dirWord: string, log: LogStream): string {
   return [
-    `cd -- ${dirWord} 2>/dev/null || exit ${NO_JOB_DIR}`,
-    `( while [ ! -f ${log} ]; do sleep 0.2; done`,
+    // The directory too may not exist yet: the job's sbatch may still be on its way.
+    `( hpcgate_d=${dirWord} || exit ${NO_JOB_DIR}`,
+    `  while [ ! -f "$hpcgate_d"/${log} ]; do sleep 0.2; done`,
+    `  cd -- "$hpcgate_d" || exit ${NO_JOB_DIR}`,
     `  hpcgate_s=$(stat -c %s -- ${log}); echo "$hpcgate_s"`,
     `  exec tail -c +$(( hpcgate_s + 1 )) -f -- ${log} ) &`,
     'hpcgate_p=$!',
     'cat >/dev/null',
-    'kill "$hpcgate_p" 2>/dev/null',
+    // Reaped here: left to the container's init, it would linger as a zombie.
+    'kill "$hpcgate_p" 2>/dev/null; wait "$hpcgate_p" 2>/dev/null',
     'exit 0',
   ].join('\n');
 }
