@@ -1,15 +1,21 @@
 import fp from 'fastify-plugin';
 import type { GatewayConfig } from '../config/schema.js';
+import { JobWriter } from '../jobs/job-writer.js';
 import { JobOutputs } from '../jobs/outputs/job-outputs.js';
+import { LogCollector } from '../jobs/outputs/log-collector.js';
 import { LogReaders } from '../jobs/outputs/log-readers.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     outputs: JobOutputs;
+    logCollector: LogCollector;
   }
 }
 
-/** Jobs' files: listing and downloads (live logs and their collection join it). */
+/**
+ * Jobs' files: listing and downloads, live logs, and the copies of logs the gateway keeps. The
+ * collector stops (its reads finished) before the store closes: the store's onClose runs later.
+ */
 export default fp(
   async (fastify, opts: { config: GatewayConfig }) => {
     const readers = new LogReaders(fastify.store, fastify.jobs.events, fastify.log);
@@ -20,8 +26,21 @@ export default fp(
       opts.config.outputs,
       readers,
     );
+    const collector = new LogCollector(
+      fastify.store,
+      fastify.systems,
+      fastify.jobs.events,
+      new JobWriter(fastify.store, fastify.jobs.events),
+      opts.config.outputs,
+      fastify.log,
+    );
     fastify.decorate('outputs', outputs);
-    fastify.addHook('preClose', async () => readers.closeAll());
+    fastify.decorate('logCollector', collector);
+    fastify.addHook('onReady', async () => collector.start());
+    fastify.addHook('preClose', async () => {
+      readers.closeAll();
+      await collector.close();
+    });
   },
   { name: 'outputs', dependencies: ['jobs', 'systems', 'store'] },
 );

@@ -39,10 +39,12 @@ export interface Harness {
 /** A gateway on the real sandbox cluster, with an in-memory store and the tests' token issuer. */
 export async function startHarness(
   overrides: Partial<ExecutionSystemConfig> = {},
+  /** Gateway settings beyond the system's (`{ outputs: { periodicMs: 500 } }`, say). */
+  gateway: Record<string, unknown> = {},
 ): Promise<Harness> {
   const issuer = await createTestIssuer();
   const system = sandboxSystem(overrides);
-  const app = await buildApp(testConfig([system], issuer.jwksFile));
+  const app = await buildApp(testConfig([system], issuer.jwksFile, ':memory:', gateway));
   const cluster = clusterService(system);
   const accounts = new Map<string, SshConnection>();
   const as = (account: string): SshConnection => {

@@ -81,12 +81,15 @@ export function testConfig(
   systems: ExecutionSystemConfig[],
   jwksFile: string,
   sqlitePath = ':memory:',
+  /** More settings (outputs, webhooks…), as a config file would give them. */
+  extra: Record<string, unknown> = {},
 ): GatewayConfig {
   return parseConfig({
     logLevel: 'silent',
     auth: { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, jwksFile },
     store: { sqlitePath },
     systems,
+    ...extra,
   });
 }
 
