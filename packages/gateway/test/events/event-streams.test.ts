@@ -83,7 +83,8 @@ describe('EventStreams', () => {
 describe('the global event id (migration)', () => {
   it('numbers existing events in the order written and new ones after, never reusing one', () => {
     const db = new Database(':memory:');
-    const last = MIGRATIONS.length - 1;
+    // The migration that added the global ids, applied to a database that had events before it.
+    const last = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE job_event_ids'));
     for (const sql of MIGRATIONS.slice(0, last)) db.exec(sql);
     db.exec(`INSERT INTO jobs (id, owner, name, exec_system_id, status, created, last_updated, tags)
              VALUES ('a', 'o', 'n', 's', 'PENDING', 't', 't', '[]'),

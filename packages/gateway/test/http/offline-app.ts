@@ -35,6 +35,8 @@ export function offlineConfig(
     auth: { issuer: 'https://issuer.hpcgate.test', audience: 'hpcgate', jwksFile: issuer.jwksFile },
     store: { sqlitePath: ':memory:' },
     systems: [unreachableSystem()],
+    // No cluster to read logs from: copies would only fail, and add to every history.
+    outputs: { collect: false },
     ...overrides,
   });
 }

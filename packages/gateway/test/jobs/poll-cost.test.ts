@@ -5,7 +5,8 @@ import { type Harness, hasStatus, startHarness } from '../helpers/harness.js';
 // number of users they belong to: one squeue (by the service account) for all of them.
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  // Only the poll's commands are counted: no log copies.
+  h = await startHarness({}, { outputs: { collect: false } });
 });
 afterAll(() => h?.close());
 

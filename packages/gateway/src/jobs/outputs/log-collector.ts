@@ -47,6 +47,7 @@ export class LogCollector {
   ) {}
 
   start(): void {
+    if (!this.config.collect) return;
     this.unsubscribe = this.events.subscribeAll((job) => {
       if (isTerminal(job.status) && job.remoteDone && !this.decided.has(job.id)) {
         this.decided.add(job.id);
