@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,6 +112,37 @@ describe('a CLI session', () => {
     const again = await hpcgate(['jobs', 'cancel', ids[0]!]);
     expect(again.code).toBe(3);
     expect(again.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it("follows a job's stdout live, lists its directory and downloads a file", async () => {
+    const sub = await hpcgate([
+      'jobs',
+      'submit',
+      '--command',
+      'echo hello; sleep 1',
+      '--name',
+      'cli-hello',
+      '--json',
+    ]);
+    expect(sub.code, sub.stderr).toBe(0);
+    const id = JSON.parse(sub.stdout).id;
+    const logs = await hpcgate(['jobs', 'logs', id, '-f']);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toBe('hello\n');
+    const ls = await hpcgate(['jobs', 'output', 'ls', id, '--json']);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(JSON.parse(ls.stdout).entries.map((e: { name: string }) => e.name)).toEqual([
+      'stderr',
+      'stdout',
+    ]);
+    const file = join(userEnv.HPCGATE_CONFIG_DIR as string, 'hello.txt');
+    const get = await hpcgate(['jobs', 'output', 'get', id, 'stdout', '-o', file]);
+    expect(get.code, get.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe('hello\n');
+    // Another user: not found, like every route.
+    const other = await hpcgate(['jobs', 'output', 'ls', id], otherEnv);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toMatch(/not found/i);
   });
 
   it('says "cancel requested" for an accepted cancel, and the final state with --wait', async () => {

@@ -49,6 +49,11 @@ it('the README has an SDK example, and it runs as it says', async () => {
   const lines = stdout.trim().split('\n');
   expect(lines[0]).toBe('submitted PROCESSING_INPUTS');
   expect(lines[1]).toMatch(/^running as Slurm job \d+$/);
-  expect(lines[2]).toBe('final CANCELLED CANCELLED_BY_USER');
-  expect(lines[3]).toBe('not cancellable: CANCELLED');
+  const slurmId = lines[1]!.split(' ').at(-1);
+  expect(lines[2]).toBe('stdout: hello from <id>');
+  expect(lines[3]).toBe('final CANCELLED CANCELLED_BY_USER');
+  expect(lines[4]).toBe('not cancellable: CANCELLED');
+  expect(lines[5]).toBe('files: stderr stdout');
+  expect(lines[6]).toBe(`hello from ${slurmId}`);
+  expect(lines).toHaveLength(7);
 });
