@@ -83,6 +83,8 @@ export const logsQuerySchema = z
   .object({
     stream: logStreamSchema.default('stdout'),
     follow: booleanQuery.default(false),
+    /** A job array's task: its own log (`stdout.<task>`) instead of the job's. */
+    task: z.coerce.number().int().min(0).max(9_999_999).optional(),
     /** The byte to start at (the `Last-Event-ID` header wins). */
     offset: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   })

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { JobStreamEnd, JobStreamEvent } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
 import { HttpError } from '../errors/error-handler.js';
+import { startSse } from './sse.js';
 
 /** A comment line this often keeps proxies and the socket timeout from closing a quiet stream. */
 export const HEARTBEAT_MS = 15_000;
@@ -9,8 +10,6 @@ export const HEARTBEAT_MS = 15_000;
 export const MAX_STREAMS_PER_USER = 10;
 /** How many events one read from the store returns; a replay reads on until it is short. */
 export const STREAM_BATCH = 200;
-/** What the stream tells an EventSource to wait before it reconnects (SSE `retry:`), ms. */
-export const RECONNECT_MS = 2_000;
 
 /** One event to send, with its SSE id (the cursor a client resumes from). */
 export interface CursorEvent {
@@ -124,7 +123,7 @@ class EventStream {
   /** A read is under way (or the head is being read): a wake-up only marks the stream dirty. */
   private pumping = true;
   private dirty = true;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private stopHeartbeat: () => void = () => {};
   private unsubscribe: () => void = () => {};
 
   constructor(
@@ -137,18 +136,7 @@ class EventStream {
 
   start(headers: Record<string, string>): void {
     this.res.on('close', () => this.close());
-    this.res.writeHead(200, {
-      ...headers,
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      // nginx and its kin: send each event as it comes.
-      'x-accel-buffering': 'no',
-    });
-    this.res.write(`retry: ${RECONNECT_MS}\n\n`);
-    this.heartbeat = setInterval(() => {
-      if (!this.closed) this.res.write(': heartbeat\n\n');
-    }, this.heartbeatMs);
+    this.stopHeartbeat = startSse(this.res, headers, this.heartbeatMs);
     // Subscribed before the first read: whatever is written from now on wakes a read after it.
     this.unsubscribe = this.opts.subscribe(() => this.wake());
     void this.begin();
@@ -227,7 +215,7 @@ class EventStream {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.heartbeat);
+    this.stopHeartbeat();
     this.unsubscribe();
     this.opts.release();
     this.onClosed();

@@ -139,7 +139,9 @@ describe('logs collected when a job ends, as each stop mode promises', () => {
     expect(event.description).toMatch(
       /^terminated: no files collected; the copy saved while it ran/,
     );
-    expect(job.output).toMatchObject({ collected: false, bytes: 8 });
+    // stdout's 8 bytes, and stderr's if a last copy caught Slurm's "CANCELLED AT" line.
+    expect(job.output).toMatchObject({ collected: false });
+    expect(job.output!.bytes).toBeGreaterThanOrEqual(8);
     await purge(job);
     expect(await readLog(job.id)).toMatchObject({ text: 'started\n', end: { source: 'periodic' } });
   });

@@ -12,7 +12,6 @@ describe('SqliteJobStore.select', () => {
   afterEach(() => store.close());
 
   it('selects by 10,000 ids (the schema maximum): only the owner’s, newest first', async () => {
-    const started = performance.now();
     // Interleaved in time so that order and ownership are both tested.
     const alice = await createMany(store, 10_000, (i) =>
       record(2 * i, { status: i % 10 === 0 ? 'PENDING' : 'RUNNING' }),
@@ -33,7 +32,6 @@ describe('SqliteJobStore.select', () => {
       newestFirst(alice.slice(0, 9_500).filter((j) => j.status === 'PENDING')),
     );
     expect(await store.select('bob', { ids })).toHaveLength(500);
-    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   describe('a criterion given empty selects nothing (never "any")', () => {

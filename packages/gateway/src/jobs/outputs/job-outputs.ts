@@ -9,6 +9,7 @@ import {
 import {
   type JobFileRef,
   type JobFiles,
+  logFile,
   OutputNotFoundError,
   OutputTypeError,
 } from '../../scheduler/job-files.js';
@@ -71,12 +72,16 @@ export class JobOutputs {
     caller: Caller,
     jobId: string,
     stream: LogStream,
+    task: number | undefined,
     offset: number,
     follow: boolean,
   ): Promise<OpenedLog> {
     const job = await this.jobs.get(caller, jobId);
     const over = isTerminal(job.status) && job.remoteDone;
-    const saved = job.output ? await this.store.savedLog(job.id, stream) : undefined;
+    // The gateway keeps copies of a job's two logs, not of each task's.
+    const saved =
+      job.output && task === undefined ? await this.store.savedLog(job.id, stream) : undefined;
+    const file = logFile(stream, task);
     const fromSaved = (s: SavedLog): LogSource => ({
       kind: s.kind === 'final' ? 'collected' : 'periodic',
       saved: { start: s.start, content: s.content },
@@ -91,7 +96,7 @@ export class JobOutputs {
       return { job, source: fromSaved(saved), cluster };
     }
     try {
-      const entry = await cluster.files.stat(cluster.ref, stream);
+      const entry = await cluster.files.stat(cluster.ref, file);
       return { job, source: { kind: 'cluster', size: entry.size }, cluster };
     } catch (err) {
       if (saved) return { job, source: fromSaved(saved), cluster };

@@ -1,9 +1,11 @@
 import { isTerminal, type JobOutputSummary, LOG_STREAMS, type LogStream } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
-import type { JobStore, SavedLog, WatchedJob } from '../../store/job-store.js';
+import type { JobRecord, JobStore, SavedLog, WatchedJob } from '../../store/job-store.js';
+import { summarize } from '../array-outcome.js';
 import type { ExecutionSystem } from '../execution-system.js';
 import type { JobEvents } from '../job-events.js';
 import type { JobWriter } from '../job-writer.js';
+import { phaseTasks } from '../phase-outcome.js';
 import type { OutputsConfig } from './job-outputs.js';
 
 /** Jobs whose logs are read at once (each read is one SSH stream per log). */
@@ -94,10 +96,13 @@ export class LogCollector {
     }
   }
 
-  /** The end of one job: its logs saved, or why not, in its history. */
+  /** The end of one job: its logs saved, or why not, in its history (and a phased job's phases). */
   private async collect(jobId: string): Promise<void> {
     const job = await this.store.get(jobId);
     if (!job) return;
+    await this.savePhases(job).catch((err: Error) =>
+      this.log.warn({ jobId, err: err.message }, "could not read a phased job's phases"),
+    );
     if (job.stopRequest?.mode === 'terminate') {
       const kept = job.output?.at
         ? `the copy saved while it ran (${job.output.at}, ${job.output.bytes} bytes) stays available`
@@ -146,6 +151,19 @@ export class LogCollector {
         `the logs could not be read: ${(err as Error).message}`,
       );
     }
+  }
+
+  /** The wrapper's record of a phased job's phases, kept as its tasks (the directory may go). */
+  private async savePhases(job: JobRecord): Promise<void> {
+    const system = this.systems.get(job.execSystemId);
+    if (!job.phases || !system || !job.remoteUser) return;
+    const events = await system.scheduler.files.phaseEvents({
+      gatewayJobId: job.id,
+      account: job.remoteUser,
+    });
+    const names = job.phases.map((p) => p.name);
+    const rows = phaseTasks(names, events ?? [], job);
+    await this.store.saveTasks(job.id, rows, summarize(names.length, rows));
   }
 
   /** The last `maxBytes` of each log that exists; null when neither does. */

@@ -1,6 +1,6 @@
-import { isTerminal, type JobStatus, type LogStream } from '@hpcgate/contract';
+import { isTerminal, type JobStatus } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
-import type { JobFileRef, JobFiles, RemoteFollow } from '../../scheduler/job-files.js';
+import type { JobFileRef, JobFiles, LogFile, RemoteFollow } from '../../scheduler/job-files.js';
 import type { JobRecord, JobStore } from '../../store/job-store.js';
 import type { JobEvents } from '../job-events.js';
 
@@ -40,7 +40,7 @@ export class LogReaders {
     job: JobRecord,
     files: JobFiles,
     ref: JobFileRef,
-    stream: LogStream,
+    stream: LogFile,
     listener: LogListener,
   ): Promise<{ position: number; detach: () => void }> {
     const key = `${job.id}\u0000${stream}`;
@@ -90,7 +90,7 @@ class SharedLogReader {
     private readonly jobId: string,
     private readonly files: JobFiles,
     private readonly ref: JobFileRef,
-    private readonly stream: LogStream,
+    private readonly stream: LogFile,
     private readonly store: JobStore,
     private readonly events: JobEvents,
     private readonly log: FastifyBaseLogger,

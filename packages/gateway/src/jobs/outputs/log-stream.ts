@@ -1,9 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import type { LogEnd, LogStream } from '@hpcgate/contract';
+import type { LogEnd } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
-import type { JobFileRef, JobFiles } from '../../scheduler/job-files.js';
+import type { JobFileRef, JobFiles, LogFile } from '../../scheduler/job-files.js';
 import type { JobRecord } from '../../store/job-store.js';
-import { HEARTBEAT_MS, RECONNECT_MS } from '../event-stream.js';
+import { HEARTBEAT_MS } from '../event-stream.js';
+import { startSse } from '../sse.js';
 import { type ChunkerOutput, LineChunker } from './line-chunker.js';
 import type { LogReaders } from './log-readers.js';
 
@@ -21,7 +22,8 @@ export interface LogSource {
 
 export interface LogStreamOptions {
   job: JobRecord;
-  stream: LogStream;
+  /** The log's name in the job directory (logFile). */
+  stream: LogFile;
   /** The first byte the client wants. */
   offset: number;
   /** Where the job's files are (null when only the gateway's copy is sent). */
@@ -40,7 +42,7 @@ export interface LogStreamOptions {
  */
 export class LogSession {
   private readonly chunker: LineChunker;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private stopHeartbeat: () => void = () => {};
   private closed = false;
   private detach: () => void = () => {};
   /** Why the next `skipped` event's bytes are left out. */
@@ -57,17 +59,7 @@ export class LogSession {
   /** Starts the response (the request is hijacked). */
   begin(headers: Record<string, string>): void {
     this.res.on('close', () => this.close());
-    this.res.writeHead(200, {
-      ...headers,
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    this.res.write(`retry: ${RECONNECT_MS}\n\n`);
-    this.heartbeat = setInterval(() => {
-      if (!this.closed) this.res.write(': heartbeat\n\n');
-    }, this.opts.heartbeatMs ?? HEARTBEAT_MS);
+    this.stopHeartbeat = startSse(this.res, headers, this.opts.heartbeatMs ?? HEARTBEAT_MS);
   }
 
   /** Sends what the log holds now (from the cluster, or the gateway's copy), then `end`. */
@@ -205,7 +197,7 @@ export class LogSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.heartbeat);
+    this.stopHeartbeat();
     this.detach();
     for (const f of this.onClose) f();
     this.opts.release();

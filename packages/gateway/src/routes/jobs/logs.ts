@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { GatewayConfig } from '../../config/schema.js';
 import { EventStreams } from '../../jobs/event-stream.js';
 import { LogSession } from '../../jobs/outputs/log-stream.js';
+import { logFile } from '../../scheduler/job-files.js';
 import { errors, jobIdParams, security } from './shared.js';
 
 const lastEventIdHeader = z.object({
@@ -48,7 +49,7 @@ const logRoutes: FastifyPluginAsyncZod<{ config: GatewayConfig }> = async (fasti
       },
     },
     async (request, reply) => {
-      const { stream, follow } = request.query;
+      const { stream, follow, task } = request.query;
       const header = request.headers['last-event-id'];
       const offset = header !== undefined ? Number(header) : request.query.offset;
       const release = slots.reserve(request.caller.username);
@@ -58,12 +59,13 @@ const logRoutes: FastifyPluginAsyncZod<{ config: GatewayConfig }> = async (fasti
           request.caller,
           request.params.jobId,
           stream,
+          task,
           offset,
           follow,
         );
         session = new LogSession(reply.raw, {
           job: opened.job,
-          stream,
+          stream: logFile(stream, task),
           offset,
           cluster: opened.cluster,
           maxCatchUpBytes: opts.config.outputs.maxCatchUpBytes,

@@ -1,11 +1,13 @@
 import { PassThrough } from 'node:stream';
-import type { LogStream, OutputEntry } from '@hpcgate/contract';
+import type { OutputEntry } from '@hpcgate/contract';
 import { SchedulerCommandError } from '../errors.js';
 import {
   type JobFileRef,
   type JobFiles,
+  type LogFile,
   OutputNotFoundError,
   OutputTypeError,
+  type PhaseEvent,
   type RemoteFollow,
   type RemoteRead,
 } from '../job-files.js';
@@ -16,14 +18,18 @@ import {
   NO_JOB_DIR,
   NOT_FOUND,
   OUTSIDE,
+  phasesCommand,
   readCommand,
   statCommand,
   tailCommand,
   WRONG_TYPE,
 } from './file-commands.js';
-import { parseListing, parseStat } from './parse-files.js';
+import { parseListing, parsePhaseEvents, parseStat } from './parse-files.js';
 import type { SshLogin } from './ssh-connection.js';
 import type { SshPool } from './ssh-pool.js';
+
+/** How far a streamed read may run ahead of its reader. */
+const READ_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /**
  * Job directories over SSH, each read as the job's own account: short commands (list, stat) on
@@ -71,12 +77,16 @@ export class SshJobFiles implements JobFiles {
     });
     // The route reads `done` only after the stream: an early failure must not go unhandled.
     done.catch(() => {});
-    return { stream: proc.stdout, done, abort: () => proc.close() };
+    // A deep buffer between the channel and the reader: a paused channel stops granting SSH
+    // window, and each refill then costs a round trip to the cluster.
+    const stream = proc.stdout.pipe(new PassThrough({ highWaterMark: READ_BUFFER_BYTES }));
+    stream.on('close', () => proc.close());
+    return { stream, done, abort: () => proc.close() };
   }
 
   async tail(
     ref: JobFileRef,
-    log: LogStream,
+    log: LogFile,
     maxBytes: number,
   ): Promise<{ start: number; size: number; content: Buffer } | null> {
     const proc = await this.pool.stream(
@@ -102,7 +112,7 @@ export class SshJobFiles implements JobFiles {
     return { start: size - content.length, size, content };
   }
 
-  async follow(ref: JobFileRef, log: LogStream): Promise<RemoteFollow> {
+  async follow(ref: JobFileRef, log: LogFile): Promise<RemoteFollow> {
     const proc = await this.pool.stream(
       this.loginOf(ref.account),
       followCommand(this.dir(ref), log),
@@ -151,6 +161,13 @@ export class SshJobFiles implements JobFiles {
         setTimeout(() => proc.close(), 2_000).unref();
       },
     };
+  }
+
+  async phaseEvents(ref: JobFileRef): Promise<PhaseEvent[] | null> {
+    const r = await this.pool.exec(this.loginOf(ref.account), phasesCommand(this.dir(ref)));
+    if (r.code === NO_JOB_DIR || r.code === NOT_FOUND) return null;
+    if (r.code !== 0) throw this.failure('phases', r.code, r.stderr);
+    return parsePhaseEvents(r.stdout);
   }
 
   private dir(ref: JobFileRef): string {
