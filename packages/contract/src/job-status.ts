@@ -20,7 +20,10 @@ export function isTerminal(status: JobStatus): boolean {
 }
 
 /** How a user asks a job to stop. */
-export const STOP_MODES = ['cancel', 'interrupt', 'force-stop', 'terminate'] as const;
+/**
+ * `drain` starts nothing new: pending tasks (or a pending job) are skipped, running ones finish.
+ */
+export const STOP_MODES = ['cancel', 'interrupt', 'force-stop', 'terminate', 'drain'] as const;
 export const stopModeSchema = z.enum(STOP_MODES);
 export type StopMode = z.infer<typeof stopModeSchema>;
 
@@ -33,6 +36,8 @@ export const JOB_CONDITIONS = [
   'INTERRUPTED_BY_USER',
   'FORCE_STOPPED_BY_USER',
   'TERMINATED_BY_USER',
+  /** Drained: what ran finished, what had not started was skipped. */
+  'DRAINED_BY_USER',
   'SCHEDULER_CANCELLED',
   'SCHEDULER_TIMEOUT',
   'SCHEDULER_OUT_OF_MEMORY',
@@ -53,4 +58,5 @@ export const CONDITION_FOR_STOP_MODE: Record<StopMode, JobCondition> = {
   interrupt: 'INTERRUPTED_BY_USER',
   'force-stop': 'FORCE_STOPPED_BY_USER',
   terminate: 'TERMINATED_BY_USER',
+  drain: 'DRAINED_BY_USER',
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { jobOutputSummarySchema } from './job-output.js';
 import { jobConditionSchema, jobStatusSchema, stopModeSchema } from './job-status.js';
+import { jobArraySchema, phasesSchema, taskSummarySchema } from './job-tasks.js';
 
 /** No control characters (newlines included): the text may reach logs, terminals and Slurm. */
 const SAFE_TEXT = /^\P{Cc}*$/u;
@@ -26,80 +27,139 @@ const RESERVED_ENV =
 const noNul = (what: string) =>
   z.string().refine((s) => !s.includes('\u0000'), `${what} contains NUL`);
 
+/**
+ * A singleton job's key: while a job of the owner holding it has not ended, another submit with
+ * it is refused (409 JOB_ALREADY_RUNNING). The name alphabet without the space.
+ */
+export const exclusiveKeySchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._+:@=,-]*$/,
+    'letters, digits and . _ + : @ = , - only, starting with a letter or digit',
+  );
+
+/**
+ * The fields of a submit, without the rules between them: `POST /v3/jobs/{jobId}/resubmit` takes
+ * each as an optional override.
+ */
+const submitJobFields = z.object({
+  name: jobNameSchema,
+  execSystemId: z.string().min(1).max(64),
+  /** A whole batch script (any interpreter through its `#!` line; bash without one). */
+  script: noNul('script')
+    .pipe(
+      z
+        .string()
+        .min(1)
+        .max(1024 * 1024),
+    )
+    .optional(),
+  /** Or one command line, run by bash. */
+  command: noNul('command')
+    .pipe(
+      z
+        .string()
+        .min(1)
+        .max(64 * 1024),
+    )
+    .optional(),
+  /** The script's (or the command's) positional parameters `$1`…, each passed quoted, never re-parsed. */
+  args: z
+    .array(noNul('argument').pipe(z.string().max(64 * 1024)))
+    .max(1000)
+    .default([]),
+  env: z
+    .record(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'an environment variable name')
+        .refine(
+          (k) => !RESERVED_ENV.test(k),
+          'SLURM_*, SBATCH_*, SRUN_*, SALLOC_*, BASH*, IFS and hpcgate_* are reserved',
+        ),
+      noNul('value').pipe(z.string().max(64 * 1024)),
+    )
+    .default({}),
+  workingDir: z.string().min(1).max(4096).regex(SAFE_TEXT, 'no control characters').optional(),
+  partition: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a partition name')
+    .optional(),
+  nodes: z.number().int().min(1).max(100_000).optional(),
+  cpusPerTask: z.number().int().min(1).max(4096).optional(),
+  memoryMB: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024 * 1024 * 1024)
+    .optional(),
+  maxMinutes: z.number().int().min(1).max(525_600).optional(),
+  tags: z.array(tagSchema).max(32).default([]),
+  description: z.string().max(4096).regex(SAFE_TEXT, 'no control characters').optional(),
+  /** A job array: one task per index, each running the script with SLURM_ARRAY_TASK_ID set. */
+  array: jobArraySchema.optional(),
+  /**
+   * Or phases, run in order in one Slurm job (instead of script or command): a failing phase ends
+   * the job FAILED and the later ones are skipped; a drain lets the running one finish.
+   */
+  phases: phasesSchema.optional(),
+  /** A singleton: refused while a job of the owner with the same name has not ended. */
+  exclusive: z.boolean().optional(),
+  /** A singleton whose key is this instead of the name (several names may share one key). */
+  exclusiveKey: exclusiveKeySchema.optional(),
+});
+
 /** `POST /v3/jobs/submit`. */
-export const submitJobRequestSchema = z
-  .object({
-    name: jobNameSchema,
-    execSystemId: z.string().min(1).max(64),
-    /** A whole batch script (any interpreter through its `#!` line; bash without one). */
-    script: noNul('script')
-      .pipe(
-        z
-          .string()
-          .min(1)
-          .max(1024 * 1024),
-      )
-      .optional(),
-    /** Or one command line, run by bash. */
-    command: noNul('command')
-      .pipe(
-        z
-          .string()
-          .min(1)
-          .max(64 * 1024),
-      )
-      .optional(),
-    /** The script's (or the command's) positional parameters `$1`…, each passed quoted, never re-parsed. */
-    args: z
-      .array(noNul('argument').pipe(z.string().max(64 * 1024)))
-      .max(1000)
-      .default([]),
-    env: z
-      .record(
-        z
-          .string()
-          .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'an environment variable name')
-          .refine(
-            (k) => !RESERVED_ENV.test(k),
-            'SLURM_*, SBATCH_*, SRUN_*, SALLOC_*, BASH*, IFS and hpcgate_* are reserved',
-          ),
-        noNul('value').pipe(z.string().max(64 * 1024)),
-      )
-      .default({}),
-    workingDir: z.string().min(1).max(4096).regex(SAFE_TEXT, 'no control characters').optional(),
-    partition: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a partition name')
-      .optional(),
-    nodes: z.number().int().min(1).max(100_000).optional(),
-    cpusPerTask: z.number().int().min(1).max(4096).optional(),
-    memoryMB: z
-      .number()
-      .int()
-      .min(1)
-      .max(1024 * 1024 * 1024)
-      .optional(),
-    maxMinutes: z.number().int().min(1).max(525_600).optional(),
-    tags: z.array(tagSchema).max(32).default([]),
-    description: z.string().max(4096).regex(SAFE_TEXT, 'no control characters').optional(),
-  })
+export const submitJobRequestSchema = submitJobFields
   .strict()
-  .refine((r) => (r.script === undefined) !== (r.command === undefined), {
-    message: 'give exactly one of script or command',
+  .refine((r) => [r.script, r.command, r.phases].filter((x) => x !== undefined).length === 1, {
+    message: 'give exactly one of script, command or phases',
     path: ['script'],
+  })
+  .refine((r) => !(r.phases && r.array), {
+    message: 'a job has phases or is an array, not both',
+    path: ['phases'],
+  })
+  .refine((r) => !(r.exclusive === false && r.exclusiveKey !== undefined), {
+    message: 'exclusiveKey makes the job exclusive: leave exclusive out (or true)',
+    path: ['exclusive'],
   });
 export type SubmitJobRequest = z.input<typeof submitJobRequestSchema>;
 export type SubmitJobParams = z.output<typeof submitJobRequestSchema>;
+
+/**
+ * `POST /v3/jobs/{jobId}/resubmit`: any submit field, each replacing the old job's. Without the
+ * submit's defaults: a field left out keeps the old job's value. `script`, `command` or `phases`
+ * replaces all three, `exclusive` or `exclusiveKey` both; the result must pass the submit's schema.
+ */
+export const resubmitJobRequestSchema = submitJobFields
+  .extend({
+    args: submitJobFields.shape.args.unwrap(),
+    env: submitJobFields.shape.env.unwrap(),
+    tags: submitJobFields.shape.tags.unwrap(),
+  })
+  .partial()
+  .strict();
+export type ResubmitJobRequest = z.input<typeof resubmitJobRequestSchema>;
+export type ResubmitJobOverrides = z.output<typeof resubmitJobRequestSchema>;
 
 export const stopRequestSchema = z.object({
   mode: stopModeSchema,
   requestedBy: z.string(),
   requestedAt: z.string(),
   /** REQUESTED → SIGNALLED (Slurm accepted the signal) → CONFIRMED (Slurm says the job ended). */
-  outcome: z.enum(['REQUESTED', 'SIGNALLED', 'CONFIRMED', 'TOO_LATE', 'FAILED']),
+  /** DRAINING: a drain reached Slurm; what runs goes on to its end. */
+  outcome: z.enum(['REQUESTED', 'SIGNALLED', 'DRAINING', 'CONFIRMED', 'TOO_LATE', 'FAILED']),
   /** When the first signal reached the cluster, by the cluster's clock (Slurm's end times use it). */
   signalledAt: z.string().nullable().default(null),
   message: z.string().nullable(),
+  /** The stronger stops still to come if Slurm still runs the job, and when the next is due. */
+  escalation: z
+    .object({ steps: z.array(z.lazy(() => escalationStepSchema)), dueAt: z.string() })
+    .nullable()
+    .optional(),
 });
 export type StopRequest = z.infer<typeof stopRequestSchema>;
 
@@ -139,6 +199,20 @@ export const jobSchema = z.object({
   description: z.string().nullable(),
   /** What the gateway saved of the job's stdout and stderr (null: nothing yet). */
   output: jobOutputSummarySchema.nullable().default(null),
+  /** A job array's tasks, counted by status (null for a job of one part). */
+  tasks: taskSummarySchema.nullable().default(null),
+  /** The array asked for (null for a job of one part). */
+  array: jobArraySchema.nullable().default(null),
+  /** The phases asked for (null for a job without). */
+  phases: phasesSchema.nullable().default(null),
+  /** The singleton key the job holds while it has not ended (its name for `exclusive: true`). */
+  exclusiveKey: z.string().nullable().default(null),
+  /** Left out of the owner's list (`includeHidden=true` shows it); readable and stoppable still. */
+  hidden: z.boolean().default(false),
+  /** The job this one is a resubmission of. */
+  resubmittedFrom: z.uuid().nullable().default(null),
+  /** The latest job resubmitted from this one. */
+  resubmittedAs: z.uuid().nullable().default(null),
 });
 export type Job = z.infer<typeof jobSchema>;
 
@@ -154,10 +228,14 @@ export const JOB_EVENT_TYPES = [
   'STOP_SIGNALLED',
   'STOP_FAILED',
   'REMOTE_SUBMITTED',
+  /** A stop escalated to a stronger mode: the job still ran when the delay was over. */
+  'STOP_ESCALATED',
   /** The job's stdout and stderr were saved by the gateway after it ended (sizes in the text). */
   'OUTPUT_COLLECTED',
   /** They were not (after a terminate, or the job never ran): the text says why. */
   'OUTPUT_NOT_COLLECTED',
+  /** A new job was submitted from this one's parameters (its id in the text, and `resubmittedAs`). */
+  'RESUBMITTED_AS',
 ] as const;
 
 export const jobEventSchema = z.object({
@@ -175,13 +253,55 @@ export const jobHistoryResponseSchema = z.object({
   events: z.array(jobEventSchema),
 });
 
+/** How strong each stop mode is: an escalation only goes up. */
+export const STOP_MODE_STRENGTH = {
+  drain: -1,
+  interrupt: 0,
+  cancel: 1,
+  'force-stop': 2,
+  terminate: 3,
+} as const;
+
+/** One step of an escalation: `to` is sent if Slurm still runs the job `afterSeconds` later. */
+export const escalationStepSchema = z
+  .object({
+    afterSeconds: z.number().int().min(1).max(86_400),
+    to: stopModeSchema.exclude(['interrupt', 'drain']),
+  })
+  .strict();
+export type EscalationStep = z.infer<typeof escalationStepSchema>;
+
 export const cancelJobRequestSchema = z
   .object({
     mode: stopModeSchema.default('cancel'),
     /** Seconds to wait for the job to reach a terminal state before answering. */
     wait: z.number().min(0).max(300).optional(),
+    /**
+     * Stronger stops to send if the job still runs: one step (`{ afterSeconds, to }`) or up to
+     * three in order, each stronger than the one before (interrupt < cancel < force-stop <
+     * terminate). Each delay counts from the step before it.
+     */
+    escalate: z
+      .union([escalationStepSchema, z.array(escalationStepSchema).min(1).max(3)])
+      .transform((e) => (Array.isArray(e) ? e : [e]))
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine(
+    (r) =>
+      // Zod runs refinements on input that failed already: only a well-formed list is judged.
+      !Array.isArray(r.escalate) ||
+      r.escalate.every(
+        (step, i, all) =>
+          STOP_MODE_STRENGTH[step.to] >
+          STOP_MODE_STRENGTH[i === 0 ? r.mode : (all[i - 1] as EscalationStep).to],
+      ),
+    {
+      message:
+        'each escalation step must be stronger than the one before it (interrupt < cancel < force-stop < terminate)',
+      path: ['escalate'],
+    },
+  );
 export type CancelJobRequest = z.input<typeof cancelJobRequestSchema>;
 
 /** A comma-separated (or repeated) query parameter; given, it must name at least one value. */
@@ -204,6 +324,10 @@ export const listJobsQuerySchema = z
     createdBefore: z.iso.datetime({ offset: true }).optional(),
     limit: z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).default(100),
     cursor: z.string().max(512).optional(),
+    /** Hidden jobs too (`POST /v3/jobs/{jobId}/hide`); `true` or `false` in a query string. */
+    includeHidden: z
+      .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
+      .optional(),
   })
   .strict();
 export type ListJobsQuery = z.input<typeof listJobsQuerySchema>;
@@ -290,9 +414,23 @@ export const stopJobResultSchema = z.object({
 });
 export type StopJobResult = z.infer<typeof stopJobResultSchema>;
 
+/**
+ * What a bulk stop did as a whole: STOPPED (whatIf: WOULD_STOP) when at least one matched job had
+ * not ended and was stopped (each result says how that went), NO_JOBS_RUNNING when none matched
+ * or every match had already ended: a safe "abandon", a success either way.
+ */
+export const STOP_JOBS_STATUSES = ['STOPPED', 'WOULD_STOP', 'NO_JOBS_RUNNING'] as const;
+export type StopJobsStatus = (typeof STOP_JOBS_STATUSES)[number];
+
 export const stopJobsResponseSchema = z.object({
   mode: stopModeSchema,
   whatIf: z.boolean(),
+  status: z.enum(STOP_JOBS_STATUSES),
+  /**
+   * One sentence naming the selector, e.g. "no job executions are currently running that match
+   * names=[nightly-*]".
+   */
+  message: z.string(),
   results: z.array(stopJobResultSchema),
 });
 export type StopJobsResponse = z.infer<typeof stopJobsResponseSchema>;

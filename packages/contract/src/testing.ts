@@ -38,6 +38,13 @@ export function sampleJob(overrides: Partial<Job> = {}): Job {
     tags: [],
     description: null,
     output: null,
+    tasks: null,
+    array: null,
+    phases: null,
+    exclusiveKey: null,
+    hidden: false,
+    resubmittedFrom: null,
+    resubmittedAs: null,
     ...overrides,
   };
 }

@@ -27,8 +27,10 @@ import outputs from './plugins/outputs.js';
 import rateLimit from './plugins/rate-limit.js';
 import store from './plugins/store.js';
 import systems from './plugins/systems.js';
+import webhooks from './plugins/webhooks.js';
 import health from './routes/health.js';
 import jobs from './routes/jobs/index.js';
+import subscriptions from './routes/subscriptions.js';
 
 export interface AppOptions {
   config: GatewayConfig;
@@ -58,9 +60,11 @@ export const gatewayApp = fp(
     await fastify.register(systems, { config: opts.config });
     await fastify.register(idempotency, { waitMs: opts.config.http.idempotentRetryWaitMs });
     await fastify.register(jobsService, { config: opts.config });
+    await fastify.register(webhooks, { config: opts.config });
     await fastify.register(outputs, { config: opts.config });
     await fastify.register(health);
-    await fastify.register(jobs, { prefix: '/v3/jobs' });
+    await fastify.register(jobs, { prefix: '/v3/jobs', config: opts.config });
+    await fastify.register(subscriptions, { prefix: '/v3/jobs/subscriptions' });
     fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger());
   },
   { name: 'hpcgate-gateway' },

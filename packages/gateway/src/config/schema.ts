@@ -426,6 +426,11 @@ export const gatewayConfigSchema = z
           .int()
           .min(1024)
           .default(4 * 1024 * 1024 * 1024),
+        /**
+         * Keep copies of jobs' logs (when they end, and periodically while they run). Off, logs
+         * are read from the cluster only, and job histories say nothing of them.
+         */
+        collect: z.boolean().default(true),
         /** Bytes of each log (its end) saved when a job ends. */
         collectBytes: z
           .number()

@@ -17,6 +17,7 @@ import {
   OutputTooLargeError,
   RangeNotSatisfiableError,
 } from '../domain/output-errors.js';
+import { JobAlreadyRunningError } from '../domain/singleton.js';
 import { InvalidTransitionError } from '../domain/transitions.js';
 import { NoClusterAccountError } from '../jobs/cluster-accounts.js';
 import { RateLimitedError } from '../plugins/rate-limit.js';
@@ -28,6 +29,12 @@ import {
 } from '../scheduler/errors.js';
 import { OutputNotFoundError, OutputTypeError } from '../scheduler/job-files.js';
 import { InvalidCursorError, TooManyJobsSelectedError } from '../store/job-store.js';
+import {
+  SubscriptionNotFoundError,
+  TooManySubscriptionsError,
+  WebhookAddressForbiddenError,
+  WebhookUrlUnresolvableError,
+} from '../webhooks/errors.js';
 
 /** A failure to show the client as it is: a status, a stable code and a message. */
 export class HttpError extends Error {
@@ -114,6 +121,18 @@ const RULES: readonly Rule<Error>[] = [
     message: e.message,
     details: { jobId: e.jobId },
   })),
+  rule(JobAlreadyRunningError, (e) => ({
+    status: 409,
+    code: 'JOB_ALREADY_RUNNING',
+    message: e.message,
+    details: {
+      jobId: e.holder.jobId,
+      name: e.holder.name,
+      status: e.holder.status,
+      since: e.holder.since,
+      exclusiveKey: e.holder.exclusiveKey,
+    },
+  })),
   rule(JobNotCancellableError, (e) => ({
     status: 409,
     code: 'JOB_NOT_CANCELLABLE',
@@ -198,6 +217,30 @@ const RULES: readonly Rule<Error>[] = [
     code: 'SCHEDULER_TIMEOUT',
     message: e.message,
     details: { execSystemId: e.systemId },
+  })),
+  rule(SubscriptionNotFoundError, (e) => ({
+    status: 404,
+    code: 'SUBSCRIPTION_NOT_FOUND',
+    message: e.message,
+    details: { subscriptionId: e.subscriptionId },
+  })),
+  rule(TooManySubscriptionsError, (e) => ({
+    status: 409,
+    code: 'TOO_MANY_SUBSCRIPTIONS',
+    message: e.message,
+    details: { limit: e.limit },
+  })),
+  rule(WebhookAddressForbiddenError, (e) => ({
+    status: 400,
+    code: 'WEBHOOK_ADDRESS_FORBIDDEN',
+    message: e.message,
+    details: { field: 'body.url', host: e.host, ...(e.address ? { address: e.address } : {}) },
+  })),
+  rule(WebhookUrlUnresolvableError, (e) => ({
+    status: 400,
+    code: 'WEBHOOK_URL_UNRESOLVABLE',
+    message: e.message,
+    details: { field: 'body.url', host: e.host },
   })),
   ...[SchedulerOutputTooLargeError, SchedulerCommandError].map((type) =>
     rule(type, (e) => ({

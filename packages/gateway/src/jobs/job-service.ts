@@ -1,17 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  EscalationStep,
   JobEvent,
   JobSelector,
   ListJobsFilter,
-  StopJobResult,
+  ResubmitJobOverrides,
+  StopJobsResponse,
   StopMode,
   SubmitJobParams,
+} from '@hpcgate/contract';
+import {
+  arrayIndices,
+  isTerminal,
+  type JobTasks,
+  TASK_STATUSES,
+  type TaskSummary,
 } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
 import { JobNotFoundError, NotAllowedError, UnknownSystemError } from '../domain/errors.js';
 import { TooManyActiveJobsError } from '../domain/limit-errors.js';
+import { exclusiveKeyOf, JobAlreadyRunningError, keyHolder } from '../domain/singleton.js';
 import { SchedulerUnavailableError } from '../scheduler/errors.js';
 import type { JobPage, JobRecord, JobStore, WatchedJob } from '../store/job-store.js';
+import { summarize } from './array-outcome.js';
 import type { Caller } from './caller.js';
 import { clusterAccount, jobAccount } from './cluster-accounts.js';
 import type { ExecutionSystem } from './execution-system.js';
@@ -19,7 +30,10 @@ import { JobEvents } from './job-events.js';
 import { InProcessJobLocks } from './job-locks.js';
 import { JobWriter } from './job-writer.js';
 import { Monitors } from './monitors.js';
+import { phaseTasks } from './phase-outcome.js';
 import { Reconciler } from './reconciler.js';
+import { resubmitParams } from './resubmission.js';
+import { summarizeStop } from './stop-summary.js';
 import { Stopper } from './stopper.js';
 import { Submitter, toSpec } from './submitter.js';
 import { SystemMonitor } from './system-monitor.js';
@@ -104,7 +118,8 @@ export class JobService {
     return this.monitors.get(systemId);
   }
 
-  async submit(caller: Caller, params: SubmitJobParams): Promise<JobRecord> {
+  /** `from`: the job this one is a resubmission of (the caller's own). */
+  async submit(caller: Caller, params: SubmitJobParams, from?: JobRecord): Promise<JobRecord> {
     const system = this.systems.get(params.execSystemId);
     if (!system) throw new UnknownSystemError(params.execSystemId);
     if (this.submitter.isClosed) {
@@ -112,6 +127,12 @@ export class JobService {
     }
     // Before anything is stored: a caller without an account on the system leaves no trace there.
     const remoteUser = await clusterAccount(system, caller);
+    // Before the cap: a second singleton is told which job runs, not that there are too many.
+    // The insert checks again (a unique index): of concurrent submits, exactly one gets the key.
+    const exclusiveKey = exclusiveKeyOf(params);
+    const holder =
+      exclusiveKey && (await this.store.exclusiveHolder(caller.username, exclusiveKey));
+    if (holder) throw new JobAlreadyRunningError(keyHolder(holder));
     // Checked before the insert, not with it: concurrent submits may pass the cap by a few.
     const active = await this.store.countActive(caller.username);
     if (active >= this.limits.maxActiveJobsPerUser) {
@@ -152,16 +173,72 @@ export class JobService {
       maxMinutes: params.maxMinutes ?? null,
       tags: params.tags,
       description: params.description ?? null,
+      exclusiveKey,
+      hidden: false,
+      resubmittedFrom: from?.id ?? null,
+      resubmittedAs: null,
+      array: params.array ?? null,
+      phases: params.phases ?? null,
+      tasks: params.array
+        ? pendingTasks(arrayIndices(params.array.indices)?.length ?? 0)
+        : params.phases
+          ? pendingTasks(params.phases.length)
+          : null,
     };
     system.scheduler.check(toSpec(job), system.config.partitions);
-    await this.store.create(job, {
-      event: 'JOB_CREATED',
-      actor: caller.username,
-      description: `job accepted for ${params.execSystemId}, to run as ${remoteUser}`,
-    });
+    const accepted = `job accepted for ${params.execSystemId}, to run as ${remoteUser}`;
+    await this.store.create(
+      job,
+      {
+        event: 'JOB_CREATED',
+        actor: caller.username,
+        description: from ? `${accepted}; resubmitted from job ${from.id}` : accepted,
+      },
+      from && {
+        event: 'RESUBMITTED_AS',
+        actor: caller.username,
+        description: `resubmitted as job ${job.id}`,
+      },
+    );
     // Streams hear of a new job at once (JOB_CREATED), not with its next change.
     this.events.changed(job);
+    if (from) {
+      const linked = await this.store.get(from.id);
+      if (linked) this.events.changed(linked);
+    }
     this.submitter.start(job.id);
+    return job;
+  }
+
+  /**
+   * A new job from an old one's submit parameters with `overrides` in their place, through
+   * {@link submit} and all its checks. Only the owner may (admins included: the new job would be
+   * theirs, not the owner's); anyone else gets 404, as for reading a job they may not see.
+   */
+  async resubmit(
+    caller: Caller,
+    jobId: string,
+    overrides: ResubmitJobOverrides,
+  ): Promise<JobRecord> {
+    const old = await this.own(caller, jobId);
+    return this.submit(caller, resubmitParams(old, overrides), old);
+  }
+
+  /** Leaves the job out of the owner's list (or puts it back); the job itself does not change. */
+  async setHidden(caller: Caller, jobId: string, hidden: boolean): Promise<JobRecord> {
+    await this.own(caller, jobId);
+    const job = await this.store.setHidden(jobId, hidden);
+    if (!job) throw new JobNotFoundError(jobId);
+    return job;
+  }
+
+  /**
+   * The caller's own job, for what only the owner may do (hide, resubmit): the list is always
+   * the caller's own, so an admin has nothing to hide in another's. Else 404.
+   */
+  private async own(caller: Caller, jobId: string): Promise<JobRecord> {
+    const job = await this.store.get(jobId);
+    if (!job || job.owner !== caller.username) throw new JobNotFoundError(jobId);
     return job;
   }
 
@@ -171,6 +248,51 @@ export class JobService {
       throw new JobNotFoundError(jobId);
     }
     return job;
+  }
+
+  /** One page of a job array's tasks, with their counts (a job of one part: none). */
+  async tasks(
+    caller: Caller,
+    jobId: string,
+    page: { skip: number; limit: number },
+  ): Promise<JobTasks> {
+    const job = await this.get(caller, jobId);
+    if (job.phases) return this.phases(job, page);
+    const summary = job.tasks ?? { total: 0, counts: pendingTasks(0).counts };
+    const tasks = job.tasks ? await this.store.tasks(jobId, page) : [];
+    const more = page.skip + tasks.length < summary.total && tasks.length === page.limit;
+    return { jobId, summary, tasks, nextSkip: more ? page.skip + tasks.length : null };
+  }
+
+  /**
+   * A phased job's phases: as stored once the job is over (the log collector stores them then),
+   * otherwise as the wrapper's record on the cluster says now (stored, with the counts).
+   */
+  private async phases(job: JobRecord, page: { skip: number; limit: number }): Promise<JobTasks> {
+    const names = (job.phases ?? []).map((p) => p.name);
+    let rows = isTerminal(job.status) ? await this.store.tasks(job.id, { skip: 0, limit: 64 }) : [];
+    // Rows stored while it ran are not its last word: read the record once more.
+    const final = rows.every((r) => r.status !== 'RUNNING' && r.status !== 'PENDING');
+    if (rows.length === 0 || !final) {
+      const system = this.systems.get(job.execSystemId);
+      const events =
+        system && job.remoteUser
+          ? await system.scheduler.files.phaseEvents({
+              gatewayJobId: job.id,
+              account: job.remoteUser,
+            })
+          : null;
+      rows = phaseTasks(names, events ?? [], job);
+      if (events) await this.store.saveTasks(job.id, rows, summarize(names.length, rows));
+    }
+    const tasks = rows.slice(page.skip, page.skip + page.limit);
+    const more = page.skip + tasks.length < rows.length;
+    return {
+      jobId: job.id,
+      summary: summarize(names.length, rows),
+      tasks,
+      nextSkip: more ? page.skip + tasks.length : null,
+    };
   }
 
   async history(caller: Caller, jobId: string): Promise<JobEvent[]> {
@@ -191,25 +313,33 @@ export class JobService {
     jobId: string,
     mode: StopMode,
     waitMs?: number,
+    escalate: readonly EscalationStep[] = [],
   ): Promise<JobRecord> {
-    return this.stopper.request(caller, await this.get(caller, jobId), mode, waitMs);
+    return this.stopper.request(caller, await this.get(caller, jobId), mode, waitMs, escalate);
   }
 
   /**
    * Stops every job of the caller that the selector names (or, with `whatIf`, says what it would
-   * stop). One result per matched job; matching nothing is an empty list.
+   * stop). One result per matched job; matching nothing is an empty list, NO_JOBS_RUNNING.
    */
   async stopMany(
     caller: Caller,
     selector: JobSelector,
     mode: StopMode,
     whatIf: boolean,
-  ): Promise<StopJobResult[]> {
+  ): Promise<Omit<StopJobsResponse, 'mode' | 'whatIf'>> {
     const owner = selector.owner ?? caller.username;
     if (owner !== caller.username && !caller.isAdmin) {
       throw new NotAllowedError('body.selector.owner', "only admins may stop other users' jobs");
     }
     const jobs = await this.store.select(owner, selector);
-    return this.stopper.many(caller, jobs, mode, whatIf);
+    const results = await this.stopper.many(caller, jobs, mode, whatIf);
+    return { ...summarizeStop(selector, mode, whatIf, results), results };
   }
+}
+
+/** A new array's (or phased job's) counts: every task pending. */
+function pendingTasks(total: number): TaskSummary {
+  const counts = Object.fromEntries(TASK_STATUSES.map((t) => [t, 0])) as TaskSummary['counts'];
+  return { total, counts: { ...counts, PENDING: total } };
 }

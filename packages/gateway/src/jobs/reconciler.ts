@@ -1,7 +1,8 @@
-import { isTerminal } from '@hpcgate/contract';
+import { arrayIndices, isTerminal, type JobTask, type TaskStatus } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
 import type { PollResult, RemoteJob } from '../scheduler/scheduler.js';
 import type { WatchedJob } from '../store/job-store.js';
+import { aggregateTasks, summarize, taskFromRemote } from './array-outcome.js';
 import type { JobLocks } from './job-locks.js';
 import type { JobWriter } from './job-writer.js';
 import { changeFromRemote } from './remote-outcome.js';
@@ -37,6 +38,8 @@ export interface Reconciled {
 export class Reconciler {
   /** Jobs not found as themselves in the listings: since when. */
   private readonly missingSince = new Map<string, number>();
+  /** Each watched array's tasks as last written: only changes are written again. */
+  private readonly taskStates = new Map<string, Map<number, string>>();
 
   constructor(
     private readonly systemId: string,
@@ -74,8 +77,9 @@ export class Reconciler {
       const queued = result.byId.get(job.remoteJobId);
       const records = recordsById.get(job.remoteJobId) ?? [];
       const listed = queued ?? records.at(-1);
-      const remote =
-        queued && this.isThisJob(job, queued)
+      const remote = job.array
+        ? await this.arrayAsOne(job, result.tasks.get(job.remoteJobId) ?? [], queued)
+        : queued && this.isThisJob(job, queued)
           ? queued
           : records.filter((r) => this.isThisRecord(job, r)).at(-1);
       if (!remote) {
@@ -116,14 +120,53 @@ export class Reconciler {
       ) {
         this.stopper.resume(updated);
       }
+      if (!isTerminal(updated.status) && stop?.escalation) this.stopper.escalate(updated);
     }
     for (const id of this.missingSince.keys()) if (!seen.has(id)) this.missingSince.delete(id);
+    for (const id of this.taskStates.keys()) if (!seen.has(id)) this.taskStates.delete(id);
     let commands = 0;
     if (stillRunningAfterTerminate.length > 0) {
       commands = await this.stopper.resendCancels(this.systemId, stillRunningAfterTerminate);
       again = true;
     }
     return { commands, again };
+  }
+
+  /**
+   * A job array's tasks that are this job's (tag and account in the queue, account and submit
+   * time in the records), written to the store where they changed, and the array as one remote
+   * job; undefined when none is.
+   */
+  private async arrayAsOne(
+    job: WatchedJob,
+    tasks: readonly RemoteJob[],
+    remainder: RemoteJob | undefined,
+  ): Promise<RemoteJob | undefined> {
+    if (!job.tasks) return undefined;
+    const mine = tasks.filter((t) =>
+      t.gatewayJobId !== null ? this.isThisJob(job, t) : this.isThisRecord(job, t),
+    );
+    // Tasks that were never split from the array's pending part are listed as that part alone
+    // (a drain or a cancel before they started leaves one CANCELLED line under the array's id).
+    if (remainder && this.isThisJob(job, remainder) && job.array) {
+      const listed = new Set(mine.map((t) => t.arrayTaskId));
+      for (const index of arrayIndices(job.array.indices) ?? []) {
+        if (!listed.has(index)) mine.push({ ...remainder, arrayTaskId: index, started: null });
+      }
+    }
+    if (mine.length === 0) return undefined;
+    const known = this.taskStates.get(job.id) ?? new Map<number, string>();
+    const rows = mine.map((t) =>
+      taskFromRemote(t, known.get(t.arrayTaskId ?? -1)?.split('|')[0] as TaskStatus | undefined),
+    );
+    const key = (r: JobTask) => `${r.status}|${r.remoteState}|${r.started}|${r.ended}`;
+    const changed = rows.filter((r) => known.get(r.index) !== key(r));
+    if (changed.length > 0) {
+      await this.writer.saveTasks(job.id, changed, summarize(job.tasks.total, rows));
+      for (const r of changed) known.set(r.index, key(r));
+      this.taskStates.set(job.id, known);
+    }
+    return aggregateTasks(job.remoteJobId!, mine, job.tasks.total);
   }
 
   /** The queue lists this job under its id: its tag (the comment) and its account. */

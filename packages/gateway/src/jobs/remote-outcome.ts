@@ -17,6 +17,8 @@ const OUTCOME: Record<RemoteOutcome, { status: JobStatus; condition: JobConditio
   node_fail: { status: 'FAILED', condition: 'SCHEDULER_NODE_FAIL' },
   preempted: { status: 'FAILED', condition: 'SCHEDULER_PREEMPTED' },
   deadline: { status: 'FAILED', condition: 'SCHEDULER_DEADLINE' },
+  // Without a drain asked for, the wrapper's drained status is the script's own exit status.
+  drained: { status: 'FAILED', condition: 'JOB_EXIT_NONZERO' },
 };
 
 /** Outcomes that only a job that started can have. */
@@ -76,9 +78,24 @@ export function changeFromRemote(job: WatchedJob, remote: RemoteJob, now: Date):
     const sentAt =
       stop?.signalledAt ??
       (stop && stop.outcome !== 'TOO_LATE' && endedLikeAStop(remote) ? stop.requestedAt : null);
-    const stoppedByUser = stop !== null && sentAt !== null && !endedBefore(remote.ended, sentAt);
+    // A drain stops nothing that runs: it counts only where it skipped something (a cancelled
+    // task, or a job that had not started); a job that ran to its end keeps its own outcome.
+    const stoppedByUser =
+      stop !== null &&
+      sentAt !== null &&
+      !endedBefore(remote.ended, sentAt) &&
+      (stop.mode !== 'drain' || remote.outcome === 'cancelled' || remote.outcome === 'drained');
     let condition: JobCondition;
-    if (stop && stoppedByUser) {
+    if (stop?.mode === 'drain' && !stoppedByUser && sentAt !== null) {
+      const o = OUTCOME[remote.outcome ?? 'failed'];
+      target = o.status;
+      condition = o.condition;
+      patch.stopRequest = {
+        ...stop,
+        outcome: 'CONFIRMED',
+        message: `drained: nothing was left to skip; Slurm says job ${remote.remoteJobId} ${remote.state}`,
+      };
+    } else if (stop && stoppedByUser) {
       target = 'CANCELLED';
       condition = CONDITION_FOR_STOP_MODE[stop.mode];
       patch.stopRequest = {

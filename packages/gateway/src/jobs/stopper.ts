@@ -1,8 +1,11 @@
 import {
+  type EscalationStep,
   isTerminal,
   NON_TERMINAL_STATUSES,
+  STOP_MODE_STRENGTH,
   type StopJobResult,
   type StopMode,
+  type StopRequest,
 } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
 import { JobNotCancellableError, JobNotFoundError } from '../domain/errors.js';
@@ -76,6 +79,7 @@ export class Stopper {
     owned: JobRecord,
     mode: StopMode,
     waitMs?: number,
+    escalate: readonly EscalationStep[] = [],
   ): Promise<JobRecord> {
     let job = owned;
     if (isTerminal(job.status)) throw new JobNotCancellableError(job.id, job.status);
@@ -92,9 +96,12 @@ export class Stopper {
     // Concurrent requests of one mode share one run; every interrupt is its own.
     const share =
       effective === 'interrupt' ? `stop:interrupt:${Math.random()}` : `stop:${effective}`;
+    // Steps no stronger than what is sent (an interrupt of a queued job is a cancel) are moot.
+    const steps = escalate.filter((s) => STOP_MODE_STRENGTH[s.to] > STOP_MODE_STRENGTH[effective]);
     job = await this.locks.run(job.id, 'signal', share, () =>
-      this.carryOutStop(caller, job.id, effective),
+      this.carryOutStop(caller, job.id, effective, steps),
     );
+    this.watchEscalation(job);
     if (waitMs && waitMs > 0 && !isTerminal(job.status)) {
       const ended = this.events.untilTerminal(job.id, waitMs);
       // The job may have ended between the run above and the subscription.
@@ -211,7 +218,7 @@ export class Stopper {
     }
     const bySignal = groupBy(toSignal, (j) => {
       // A queued job has no processes to interrupt or kill: leaving the queue is its stop.
-      const signal: SignalMode = j.status === 'RUNNING' ? (mode as SignalMode) : 'cancel';
+      const signal = signalFor(j, mode);
       return `${jobAccount(j, system)}\u0000${signal}`;
     });
     for (const [key, group] of bySignal) {
@@ -242,7 +249,7 @@ export class Stopper {
     if (!mode || mode === 'terminate' || this.locks.holder(job.id)) return;
     // An interrupt that failed may have reached the job all the same: never repeated unasked.
     if (mode === 'interrupt' && job.stopRequest?.outcome === 'FAILED') return;
-    const signal: SignalMode = job.status === 'RUNNING' ? mode : 'cancel';
+    const signal = signalFor(job, mode);
     this.locks
       .run(job.id, 'signal', 'resume', () =>
         this.sendSignal(job, signal, job.stopRequest!.requestedBy),
@@ -320,6 +327,55 @@ export class Stopper {
     for (const [key, { at }] of this.resent) if (now - at > 3_600_000) this.resent.delete(key);
   }
 
+  /**
+   * The next step of a job's escalation, once it is due and Slurm still runs the job: recorded
+   * (STOP_ESCALATED, naming why) and sent as a stop of its own, by the user who asked for the
+   * first. The Reconciler hands due escalations here every cycle, so they outlive a restart.
+   */
+  escalate(job: WatchedJob): void {
+    const plan = job.stopRequest?.escalation;
+    if (!plan || isTerminal(job.status) || Date.parse(plan.dueAt) > Date.now()) return;
+    if (this.locks.holder(job.id)) return;
+    this.locks
+      .run(job.id, 'signal', 'escalate', () => this.escalateNow(job.id))
+      .then((after) => after && this.watchEscalation(after))
+      .catch((err: Error) =>
+        this.log.warn({ jobId: job.id, err: err.message }, 'escalation step not sent yet'),
+      );
+  }
+
+  private async escalateNow(jobId: string): Promise<JobRecord | null> {
+    const job = await this.store.get(jobId);
+    const stop = job?.stopRequest;
+    const plan = stop?.escalation;
+    if (!job || !stop || !plan || isTerminal(job.status)) return null;
+    if (Date.parse(plan.dueAt) > Date.now()) return null;
+    const [step, ...rest] = plan.steps;
+    if (!step) return null;
+    const waited = Math.round((Date.now() - Date.parse(stop.requestedAt)) / 1000);
+    await this.writer.apply(job.id, {
+      events: [
+        {
+          event: 'STOP_ESCALATED',
+          actor: null,
+          description: `still ${job.status} ${step.afterSeconds} s after ${stop.mode} (${waited} s after the first request): ${step.to}`,
+        },
+      ],
+      expectStatus: NON_TERMINAL_STATUSES,
+    });
+    // The user who asked for the escalation; their account was checked when they asked.
+    const caller: Caller = { username: stop.requestedBy, isAdmin: true };
+    return this.carryOutStop(caller, job.id, step.to, rest);
+  }
+
+  /** Pokes the monitor when the job's next escalation step is due (its cycle hands it back here). */
+  private watchEscalation(job: JobRecord): void {
+    const plan = job.stopRequest?.escalation;
+    if (!plan || isTerminal(job.status)) return;
+    const delay = Math.max(0, Date.parse(plan.dueAt) - Date.now());
+    setTimeout(() => this.polls.trigger(job.execSystemId), delay + 10).unref();
+  }
+
   /** Forgets the re-send pacing of jobs Slurm confirmed ended. */
   confirmedEnded(jobId: string): void {
     this.resent.delete(jobId);
@@ -333,10 +389,13 @@ export class Stopper {
     caller: Caller,
     job: JobRecord,
     mode: StopMode,
+    escalate: readonly EscalationStep[] = [],
   ): Promise<{ recorded: JobRecord; alreadySent: boolean }> {
     const previous = job.stopRequest;
     const alreadySent =
-      mode !== 'interrupt' && previous?.mode === mode && previous.outcome === 'SIGNALLED';
+      mode !== 'interrupt' &&
+      previous?.mode === mode &&
+      (previous.outcome === 'SIGNALLED' || previous.outcome === 'DRAINING');
     const recorded = await this.writer.apply(job.id, {
       patch: {
         stopRequest: {
@@ -345,12 +404,20 @@ export class Stopper {
           // The first request's time stays, and so does the first signal's.
           requestedAt: previous?.requestedAt ?? new Date().toISOString(),
           signalledAt: previous?.signalledAt ?? null,
-          outcome: alreadySent ? 'SIGNALLED' : 'REQUESTED',
+          outcome: alreadySent ? previous.outcome : 'REQUESTED',
           message: null,
+          escalation: escalationFrom(escalate, Date.now()),
         },
       },
       events: [
-        { event: 'STOP_REQUESTED', actor: caller.username, description: `${mode} requested` },
+        {
+          event: 'STOP_REQUESTED',
+          actor: caller.username,
+          description:
+            escalate.length > 0
+              ? `${mode} requested, then ${escalate.map((s) => `${s.to} after ${s.afterSeconds} s`).join(', then ')} if Slurm still runs it`
+              : `${mode} requested`,
+        },
       ],
       expectStatus: NON_TERMINAL_STATUSES,
     });
@@ -358,12 +425,17 @@ export class Stopper {
     return { recorded, alreadySent };
   }
 
-  private async carryOutStop(caller: Caller, jobId: string, mode: StopMode): Promise<JobRecord> {
+  private async carryOutStop(
+    caller: Caller,
+    jobId: string,
+    mode: StopMode,
+    escalate: readonly EscalationStep[] = [],
+  ): Promise<JobRecord> {
     // Read under the lock: a submission that ran before us may have given the job its Slurm id.
     const job = await this.store.get(jobId);
     if (!job) throw new JobNotFoundError(jobId);
     if (isTerminal(job.status)) throw new JobNotCancellableError(jobId, job.status);
-    const { recorded, alreadySent } = await this.recordRequest(caller, job, mode);
+    const { recorded, alreadySent } = await this.recordRequest(caller, job, mode, escalate);
     if (!recorded.remoteJobId) {
       // Never reached Slurm in this run: the submitter (on its next look) or the monitor (a job a
       // previous run left) sees the request and ends it, or finds it by its tag and stops it.
@@ -386,7 +458,7 @@ export class Stopper {
     let current = recorded;
     if (!alreadySent) {
       // A queued job has no processes to interrupt or kill: leaving the queue is its stop.
-      const signal: SignalMode = current.status === 'RUNNING' ? (mode as SignalMode) : 'cancel';
+      const signal = signalFor(current, mode);
       current = await this.sendSignal(current, signal, caller.username);
     }
     // Answer with what Slurm says right after the signal, not with what we assumed, and watch
@@ -494,7 +566,8 @@ export class Stopper {
           ? {
               stopRequest: {
                 ...stop,
-                outcome: 'SIGNALLED',
+                // A drain leaves what runs to finish: the job winds down, it is not stopped.
+                outcome: stop.mode === 'drain' ? 'DRAINING' : 'SIGNALLED',
                 signalledAt: stop.signalledAt ?? sentAt,
               },
             }
@@ -503,7 +576,10 @@ export class Stopper {
         {
           event: 'STOP_SIGNALLED',
           actor,
-          description: `${mode} sent to Slurm job ${job.remoteJobId}`,
+          description:
+            mode === 'drain'
+              ? `drain sent to Slurm job ${job.remoteJobId}: what has not started is skipped, what runs finishes`
+              : `${mode} sent to Slurm job ${job.remoteJobId}`,
         },
       ],
     });
@@ -584,4 +660,21 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
     else groups.set(k, [item]);
   }
   return groups;
+}
+
+/** The escalation still to come after a stop is recorded: its steps, the first one due when. */
+function escalationFrom(steps: readonly EscalationStep[], now: number): StopRequest['escalation'] {
+  const [first] = steps;
+  if (!first) return null;
+  return { steps: [...steps], dueAt: new Date(now + first.afterSeconds * 1000).toISOString() };
+}
+
+/**
+ * The signal a stop sends to this job now: a queued job has no processes to interrupt or kill,
+ * leaving the queue is its stop; a phased job is drained through its wrapper.
+ */
+function signalFor(job: WatchedJob, mode: StopMode): SignalMode {
+  if (job.status !== 'RUNNING' || mode === 'terminate') return 'cancel';
+  if (mode === 'drain' && job.tasks && !job.array) return 'drain-phases';
+  return mode;
 }

@@ -322,5 +322,7 @@ export function toSpec(job: JobRecord): BatchJobSpec {
     cpusPerTask: job.cpusPerTask,
     memoryMB: job.memoryMB,
     maxMinutes: job.maxMinutes,
+    array: job.array,
+    phases: job.phases,
   };
 }

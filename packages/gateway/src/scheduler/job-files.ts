@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { LogStream, OutputEntry } from '@hpcgate/contract';
+import type { OutputEntry } from '@hpcgate/contract';
 
 /**
  * A job's directory on its system, read as the job's own account: what the output routes, the
@@ -20,14 +20,37 @@ export interface JobFiles {
   /** The last `maxBytes` of one of the job's logs, or null while it does not exist. */
   tail(
     ref: JobFileRef,
-    log: LogStream,
+    log: LogFile,
     maxBytes: number,
   ): Promise<{ start: number; size: number; content: Buffer } | null>;
   /**
    * Follows one of the job's logs from the size it has once it exists (`start`): its bytes from
    * there on, as they are written, until `stop()`.
    */
-  follow(ref: JobFileRef, log: LogStream): Promise<RemoteFollow>;
+  follow(ref: JobFileRef, log: LogFile): Promise<RemoteFollow>;
+  /** What a phased job's wrapper recorded of its phases so far; null when nothing (yet). */
+  phaseEvents(ref: JobFileRef): Promise<PhaseEvent[] | null>;
+}
+
+/** One step of a phased job as its wrapper recorded it (phases numbered from 1). */
+export interface PhaseEvent {
+  phase: number;
+  kind: 'start' | 'end' | 'skip';
+  /** By the cluster's clock. */
+  at: string;
+  /** For `end`: the phase's exit status. */
+  exitCode: number | null;
+}
+
+/**
+ * One of a job's logs by its name in the job directory: `stdout`, `stderr`, or an array task's
+ * `stdout.<index>`, `stderr.<index>`.
+ */
+export type LogFile = string;
+
+/** A log's name for a stream, and for an array's task. */
+export function logFile(stream: 'stdout' | 'stderr', task?: number): LogFile {
+  return task === undefined ? stream : `${stream}.${Math.trunc(task)}`;
 }
 
 /** Whose job, as which account: every remote read runs as the job's own Unix user. */

@@ -20,6 +20,14 @@ export interface BatchJobSpec {
   cpusPerTask: number | null;
   memoryMB: number | null;
   maxMinutes: number | null;
+  /** A job array: one task per index (`indices` as Slurm writes them), at most `maxParallel` at once. */
+  array: { indices: string; maxParallel?: number | undefined } | null;
+  /** Phases run in order by the wrapper instead of one script (script and command are null). */
+  phases: ReadonlyArray<{
+    name: string;
+    command?: string | undefined;
+    script?: string | undefined;
+  }> | null;
 }
 
 export type RemotePhase = 'queued' | 'running' | 'ended';
@@ -31,7 +39,9 @@ export type RemoteOutcome =
   | 'out_of_memory'
   | 'node_fail'
   | 'preempted'
-  | 'deadline';
+  | 'deadline'
+  /** The wrapper's word for a phased job drained with phases left (see batch-script.ts). */
+  | 'drained';
 
 /** One remote job as the scheduler last described it. */
 export interface RemoteJob {
@@ -52,6 +62,8 @@ export interface RemoteJob {
   remoteUser: string | null;
   /** When Slurm accepted the job (its clock), where the listing shows it. */
   submitted: string | null;
+  /** For a task of a job array, its index (`remoteJobId` is then the array's id); else null. */
+  arrayTaskId: number | null;
 }
 
 /** A remote job to signal, and the hpcgate id it must carry: no other job is ever signalled. */
@@ -75,8 +87,13 @@ export interface PollResult {
    * have several (a reused id), to be told apart by account and submit time.
    */
   records: RemoteJob[];
-  /** Every job the scheduler lists with an hpcgate tag, by that tag. */
+  /** Every job the scheduler lists with an hpcgate tag, by that tag (an array: one of its tasks). */
   byTag: Map<string, RemoteJob>;
+  /**
+   * The tasks of asked-about job arrays, by the array's id: those the queue lists, then final
+   * records of the others (purged from the queue), each task once.
+   */
+  tasks: Map<string, RemoteJob[]>;
   /** How many remote commands this poll cost. */
   commands: number;
   /**
@@ -87,7 +104,7 @@ export interface PollResult {
 }
 
 /** The ways to stop a job that the scheduler itself carries out (`terminate` is the gateway's). */
-export type SignalMode = 'cancel' | 'interrupt' | 'force-stop';
+export type SignalMode = 'cancel' | 'interrupt' | 'force-stop' | 'drain' | 'drain-phases';
 
 /**
  * Every job is submitted and signalled as its own Unix account on the system (`account`), never

@@ -4,9 +4,11 @@ import {
   type JobOutputSummary,
   type JobSelector,
   type JobStatus,
+  type JobTask,
   type ListJobsFilter,
   type LogStream,
   MAX_BULK_STOP,
+  type TaskSummary,
 } from '@hpcgate/contract';
 
 export { MAX_BULK_STOP };
@@ -54,6 +56,7 @@ export const SUBMIT_PARAM_KEYS = [
   'memoryMB',
   'maxMinutes',
   'description',
+  'phases',
 ] as const satisfies readonly (keyof JobRecord)[];
 export type SubmitParamKey = (typeof SUBMIT_PARAM_KEYS)[number];
 
@@ -153,13 +156,21 @@ export interface SavedLog {
  * PostgreSQL implementation can follow for several gateway replicas.
  */
 export interface JobStore {
-  create(job: JobRecord, event: NewJobEvent): Promise<void>;
+  /**
+   * Stores a new job with its first event. A job with `exclusiveKey` is refused with
+   * `JobAlreadyRunningError` (domain/singleton.ts) while another unfinished job of its owner
+   * holds the key (by the insert itself: concurrent submits cannot both pass). A job with
+   * `resubmittedFrom` sets that job's `resubmittedAs` and writes `previousEvent` to its history,
+   * in the same transaction.
+   */
+  create(job: JobRecord, event: NewJobEvent, previousEvent?: NewJobEvent): Promise<void>;
   get(id: string): Promise<JobRecord | undefined>;
   /** Resolves to the job after the change, or undefined when `expectStatus` did not hold. */
   update(id: string, change: JobChange): Promise<JobRecord | undefined>;
   /**
    * The owner's jobs, newest first, one page: at most `filter.limit` jobs and (after the first)
-   * no more than about {@link LIST_PAGE_BYTES} of them. Throws {@link InvalidCursorError}.
+   * no more than about {@link LIST_PAGE_BYTES} of them; hidden jobs only with
+   * `filter.includeHidden`. Throws {@link InvalidCursorError}.
    */
   list(owner: string, filter: ListJobsFilter): Promise<JobPage>;
   history(id: string): Promise<JobEvent[]>;
@@ -189,6 +200,14 @@ export interface JobStore {
   watched(systemId: string): Promise<WatchedJob[]>;
   /** How many of `owner`'s jobs have not ended (PROCESSING_INPUTS, PENDING or RUNNING). */
   countActive(owner: string): Promise<number>;
+  /** The unfinished job of `owner` that holds the singleton key, if any. */
+  exclusiveHolder(owner: string, exclusiveKey: string): Promise<JobRecord | undefined>;
+  /**
+   * Hides the job from its owner's list, or shows it again. Not a change of the job: no history,
+   * `lastUpdated` unchanged (the monitor's next update of a running job must not look stale).
+   * Resolves to the job, or undefined when there is none.
+   */
+  setHidden(id: string, hidden: boolean): Promise<JobRecord | undefined>;
   getIdempotentResponse(owner: string, key: string): Promise<IdempotentResponse | undefined>;
   /** Remembers an answer; the first one stored for a key wins. */
   putIdempotentResponse(response: IdempotentResponse): Promise<void>;
@@ -201,6 +220,10 @@ export interface JobStore {
    */
   saveLogs(jobId: string, logs: readonly SavedLog[], summary: JobOutputSummary): Promise<void>;
   savedLog(jobId: string, stream: LogStream): Promise<SavedLog | undefined>;
+  /** Writes a job array's tasks (the ones given, by index) and its counts, in one transaction. */
+  saveTasks(jobId: string, tasks: readonly JobTask[], summary: TaskSummary): Promise<void>;
+  /** One page of a job's tasks, by index. */
+  tasks(jobId: string, page: { skip: number; limit: number }): Promise<JobTask[]>;
   /** A cheap query that proves the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -4,6 +4,7 @@ import {
   type JobFileRef,
   type JobFiles,
   OutputNotFoundError,
+  type PhaseEvent,
   type RemoteFollow,
   type RemoteRead,
 } from '../../src/scheduler/job-files.js';
@@ -78,6 +79,13 @@ export class FakeJobFiles implements JobFiles {
         ended();
       },
     };
+  }
+
+  /** What phased jobs' wrappers recorded, by job id. */
+  readonly phases = new Map<string, PhaseEvent[]>();
+
+  async phaseEvents(ref: JobFileRef): Promise<PhaseEvent[] | null> {
+    return this.phases.get(ref.gatewayJobId) ?? null;
   }
 
   /** Readers following now. */

@@ -116,6 +116,7 @@ export class FakeScheduler implements Scheduler {
             ),
           ),
       byTag,
+      tasks: new Map(),
       commands: 1,
       incomplete: this.recordsFail ? 'sacct failed (fake)' : null,
     };
@@ -147,6 +148,7 @@ export function fakeRemote(remoteJobId: string, over: Partial<RemoteJob> = {}): 
     gatewayJobId: null,
     remoteUser: 'alice',
     submitted: null,
+    arrayTaskId: null,
     ...over,
   };
 }

@@ -15,6 +15,8 @@ export function sampleSpec(overrides: Partial<BatchJobSpec> = {}): BatchJobSpec 
     cpusPerTask: null,
     memoryMB: null,
     maxMinutes: null,
+    array: null,
+    phases: null,
     ...overrides,
   };
 }

@@ -66,4 +66,31 @@ describe('scheduler commands per poll cycle', () => {
       expect(cycle.sshCommands).toBe(1);
     }
   }, 240_000);
+
+  it('is still one squeue with a 1,000-task array running, its tasks counted on the job', async () => {
+    const job = await h.submit('alice', {
+      name: `poll-array-${Date.now()}`,
+      command: 'sleep 30',
+      array: { indices: '1-1000', maxParallel: 8 },
+    });
+    await expect
+      .poll(
+        async () => (await h.call('alice', 'GET', `/v3/jobs/${job.id}`)).body.tasks?.counts.RUNNING,
+        { timeout: 60_000 },
+      )
+      .toBe(8);
+    const monitor = h.app.jobs.monitor(h.system.id)!;
+    const scheduler = h.app.systems.get(h.system.id)!.scheduler;
+    await monitor.refresh();
+    const sentBefore = scheduler.commandsSent;
+    await monitor.refresh();
+    expect(scheduler.commandsSent - sentBefore).toBe(1);
+    expect(monitor.lastCycle!.commands).toBe(1);
+    const counts = (await h.call('alice', 'GET', `/v3/jobs/${job.id}`)).body.tasks.counts;
+    expect(counts).toMatchObject({ RUNNING: 8, PENDING: 992 });
+    const res = await h.call('alice', 'POST', `/v3/jobs/${job.id}/cancel`, {});
+    expect(res.status).toBeLessThan(300);
+    const ended = await h.waitFor('alice', job.id, hasStatus('CANCELLED'), 60_000);
+    expect(ended.tasks).toMatchObject({ counts: { CANCELED: 8, SKIPPED: 992 } });
+  }, 120_000);
 });

@@ -28,6 +28,7 @@ const remote = (over: Partial<RemoteJob> = {}): RemoteJob => ({
   gatewayJobId: 'j',
   remoteUser: 'alice',
   submitted: null,
+  arrayTaskId: null,
   ...over,
 });
 const now = new Date('2026-01-01T00:01:00.000Z');

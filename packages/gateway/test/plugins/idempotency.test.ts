@@ -91,7 +91,13 @@ describe('Idempotency-Key after a client disconnect', () => {
     const res = await within(5_000, retry(gw, token, key));
     expect(res.status).toBe(200);
     expect(res.headers['idempotent-replayed']).toBe('true');
-    expect(JSON.parse(res.text)).toEqual({ mode: 'cancel', whatIf: true, results: [] });
+    expect(JSON.parse(res.text)).toEqual({
+      mode: 'cancel',
+      whatIf: true,
+      status: 'NO_JOBS_RUNNING',
+      message: 'no job executions are currently running that match names=[idem-*]',
+      results: [],
+    });
     expect(gate.calls()).toBe(1); // carried out once
   });
 

@@ -12,19 +12,14 @@ import {
   submitJobRequestSchema,
 } from '@hpcgate/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import type { GatewayConfig } from '../../config/schema.js';
 import jobEventRoutes from './events.js';
 import logRoutes from './logs.js';
 import outputRoutes from './output.js';
-import { errors, jobIdParams, security } from './shared.js';
-
-const idempotencyHeader = z.object({
-  'idempotency-key': z
-    .string()
-    .optional()
-    .describe('retries with the same key get the first answer again; nothing is done twice'),
-});
+import resubmitRoutes from './resubmit.js';
+import { errors, idempotencyHeader, jobIdParams, security } from './shared.js';
+import taskRoutes from './tasks.js';
+import visibilityRoutes from './visibility.js';
 
 /** `/v3/jobs`: the Tapis-shaped job API. Every route needs a verified bearer token. */
 const jobs: FastifyPluginAsyncZod<{ config: GatewayConfig }> = async (fastify, opts) => {
@@ -32,7 +27,10 @@ const jobs: FastifyPluginAsyncZod<{ config: GatewayConfig }> = async (fastify, o
   fastify.addHook('onRequest', fastify.authenticate);
   await fastify.register(jobEventRoutes);
   await fastify.register(outputRoutes);
+  await fastify.register(taskRoutes);
   await fastify.register(logRoutes, { config: opts.config });
+  await fastify.register(resubmitRoutes);
+  await fastify.register(visibilityRoutes);
 
   fastify.post(
     '/submit',
@@ -73,7 +71,9 @@ const jobs: FastifyPluginAsyncZod<{ config: GatewayConfig }> = async (fastify, o
           "Stop many of the caller's jobs at once, chosen by ids, names (with *), status, system, tags",
         description:
           'One result per matched job: stopped, would_stop (whatIf), not_cancellable (with its ' +
-          'status) or error. Matching nothing is a success with an empty list.',
+          'status) or error. `status` is STOPPED (WOULD_STOP) when a matched job had not ended, ' +
+          'NO_JOBS_RUNNING when none had (or none matched): a success either way, with a ' +
+          '`message` naming the selector.',
         security,
         body: stopJobsRequestSchema,
         headers: idempotencyHeader,
@@ -83,8 +83,8 @@ const jobs: FastifyPluginAsyncZod<{ config: GatewayConfig }> = async (fastify, o
     },
     async (request) => {
       const { selector, mode, whatIf } = request.body;
-      const results = await fastify.jobs.stopMany(request.caller, selector, mode, whatIf);
-      return { mode, whatIf, results };
+      const outcome = await fastify.jobs.stopMany(request.caller, selector, mode, whatIf);
+      return { mode, whatIf, ...outcome };
     },
   );
 
@@ -137,7 +137,8 @@ const jobs: FastifyPluginAsyncZod<{ config: GatewayConfig }> = async (fastify, o
     '/:jobId/cancel',
     {
       schema: {
-        summary: 'Stop a job: cancel (default), interrupt, force-stop or terminate',
+        summary:
+          'Stop a job: cancel (default), interrupt, force-stop or terminate; escalate if it goes on',
         description:
           '202 with the job and its stopRequest while the job has not ended; 200 with the final ' +
           'job once it has (with `wait`, after waiting up to that many seconds). 409 ' +
@@ -156,12 +157,13 @@ const jobs: FastifyPluginAsyncZod<{ config: GatewayConfig }> = async (fastify, o
       preHandler: fastify.idempotent,
     },
     async (request, reply) => {
-      const { mode, wait } = cancelJobRequestSchema.parse(request.body ?? {});
+      const { mode, wait, escalate } = cancelJobRequestSchema.parse(request.body ?? {});
       const job = await fastify.jobs.requestStop(
         request.caller,
         request.params.jobId,
         mode,
         wait === undefined ? undefined : wait * 1000,
+        escalate,
       );
       return reply.code(isTerminal(job.status) ? 200 : 202).send(job);
     },

@@ -19,3 +19,11 @@ export const errors = {
 } as const;
 
 export const security = [{ bearerAuth: [] }];
+
+/** The POST routes that honour `Idempotency-Key` (with `preHandler: fastify.idempotent`). */
+export const idempotencyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .optional()
+    .describe('retries with the same key get the first answer again; nothing is done twice'),
+});

@@ -26,11 +26,11 @@ import { commandLine, shellQuote } from './quote.js';
  *   group, then every process carrying this job's SLURM_JOB_ID (those that left the group), then
  *   itself. Measured here: every process gone within ~50 ms, even those that ignore SIGTERM.
  */
-export function batchScript(spec: BatchJobSpec): string {
+export function batchScript(spec: BatchJobSpec, jobDir = '"$PWD"'): string {
   const { body, lineOffset } = userScript(spec);
   const directives = renderDirectives(parseDirectives(body, lineOffset));
-  const delimiter = hereDocDelimiter(body);
   const exports = Object.entries(spec.env).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
+  const bodies = spec.phases ? spec.phases.map((p) => phaseBody(p)) : [body];
   return [
     '#!/bin/bash',
     '#SBATCH --ignore-pbs',
@@ -39,10 +39,16 @@ export function batchScript(spec: BatchJobSpec): string {
     ...exports,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, run on the cluster
     'hpcgate_script=$(mktemp "${TMPDIR:-/tmp}/hpcgate-$SLURM_JOB_ID.XXXXXX") || exit 70',
-    `cat > "$hpcgate_script" <<'${delimiter}'`,
-    body.endsWith('\n') ? body.slice(0, -1) : body,
-    delimiter,
-    'chmod 700 "$hpcgate_script"',
+    ...bodies.flatMap((b, i) => {
+      const delimiter = hereDocDelimiter(b);
+      const file = spec.phases ? `"$hpcgate_script.${i + 1}"` : '"$hpcgate_script"';
+      return [
+        `cat > ${file} <<'${delimiter}'`,
+        b.endsWith('\n') ? b.slice(0, -1) : b,
+        delimiter,
+        `chmod 700 ${file}`,
+      ];
+    }),
     'hpcgate_sweep() {',
     '  local f p',
     '  for f in $(grep -lzx "SLURM_JOB_ID=$SLURM_JOB_ID" /proc/[0-9]*/environ 2>/dev/null); do',
@@ -55,12 +61,20 @@ export function batchScript(spec: BatchJobSpec): string {
     "  trap '' INT TERM USR2",
     '  kill -KILL -- -"$hpcgate_child" 2>/dev/null',
     '  hpcgate_sweep; hpcgate_sweep',
-    '  rm -f "$hpcgate_script"',
+    '  rm -f "$hpcgate_script" "$hpcgate_script".*',
     '  kill -KILL $$',
     '}',
     "trap 'hpcgate_force_stop' USR2",
     'trap \'hpcgate_again=1; kill -INT -- -"$hpcgate_child" 2>/dev/null\' INT',
     "trap 'hpcgate_again=1' TERM",
+    ...(spec.phases ? phaseLoop(spec, jobDir) : singleRun(spec)),
+    '',
+  ].join('\n');
+}
+
+/** One script: run it, wait for it (again after each trapped signal), exit with its status. */
+function singleRun(spec: BatchJobSpec): string[] {
+  return [
     'set -m',
     `"$hpcgate_script" ${commandLine(spec.args)} &`,
     'hpcgate_child=$!',
@@ -73,8 +87,52 @@ export function batchScript(spec: BatchJobSpec): string {
     'done',
     'rm -f "$hpcgate_script"',
     'exit "$hpcgate_rc"',
-    '',
-  ].join('\n');
+  ];
+}
+
+/** The exit status of a phased job drained with phases left: the adapter reads it as a drain. */
+export const DRAINED_EXIT = 75;
+
+/** Where the wrapper records each phase (`<n>\t<start|end|skip>\t<epoch>\t<exit code>`). */
+export const PHASES_FILE = '.hpcgate-phases';
+
+/**
+ * Phases in order, each its own process group as a single script is. Each start, end (with its
+ * exit status) and skip is appended to PHASES_FILE in the job directory. A failing phase skips
+ * the rest; SIGUSR1 (a drain) lets the running phase finish and skips the rest.
+ */
+function phaseLoop(spec: BatchJobSpec, jobDir: string): string[] {
+  const n = spec.phases?.length ?? 0;
+  return [
+    `hpcgate_pf=${jobDir}/${PHASES_FILE}`,
+    ': > "$hpcgate_pf"',
+    "trap 'hpcgate_drain=1; hpcgate_again=1' USR1",
+    'hpcgate_rc=0',
+    `for hpcgate_n in ${Array.from({ length: n }, (_, i) => i + 1).join(' ')}; do`,
+    '  if [ -n "$hpcgate_drain" ] || [ "$hpcgate_rc" -ne 0 ]; then',
+    `    printf '%s\\tskip\\t%s\\t\\n' "$hpcgate_n" "$(date +%s)" >> "$hpcgate_pf"; hpcgate_skipped=1; continue`,
+    '  fi',
+    `  printf '%s\\tstart\\t%s\\t\\n' "$hpcgate_n" "$(date +%s)" >> "$hpcgate_pf"`,
+    '  set -m',
+    `  "$hpcgate_script.$hpcgate_n" ${commandLine(spec.args)} &`,
+    '  hpcgate_child=$!',
+    '  set +m',
+    '  while :; do',
+    '    hpcgate_again=',
+    '    wait "$hpcgate_child"; hpcgate_rc=$?',
+    '    [ -z "$hpcgate_again" ] && break',
+    '  done',
+    `  printf '%s\\tend\\t%s\\t%s\\n' "$hpcgate_n" "$(date +%s)" "$hpcgate_rc" >> "$hpcgate_pf"`,
+    'done',
+    'rm -f "$hpcgate_script" "$hpcgate_script".*',
+    `[ -n "$hpcgate_skipped" ] && [ "$hpcgate_rc" -eq 0 ] && exit ${DRAINED_EXIT}`,
+    'exit "$hpcgate_rc"',
+  ];
+}
+
+/** A phase's script: its own, or bash running its command. */
+function phaseBody(phase: { command?: string | undefined; script?: string | undefined }): string {
+  return phase.script ?? `#!/bin/bash\n${phase.command ?? ''}\n`;
 }
 
 /** A delimiter line that does not occur in the body. */
@@ -98,5 +156,7 @@ export function userScript(spec: BatchJobSpec): {
 } {
   if (typeof spec.script === 'string')
     return { body: spec.script, field: 'body.script', lineOffset: 0 };
+  // Phases carry no directives: their #SBATCH lines are never read (the submit fields are).
+  if (spec.phases) return { body: '#!/bin/bash\n', field: 'body.command', lineOffset: 1 };
   return { body: `#!/bin/bash\n${spec.command ?? ''}\n`, field: 'body.command', lineOffset: 1 };
 }

@@ -38,11 +38,19 @@ export function sbatchCommand(
   if (spec.memoryMB) words.push(`--mem=${spec.memoryMB}M`);
   if (spec.maxMinutes) words.push(`--time=${spec.maxMinutes}`);
   if (spec.workingDir) words.push(`--chdir=${spec.workingDir}`);
+  if (spec.array) {
+    const { indices, maxParallel } = spec.array;
+    if (!/^[\d,-]+$/.test(indices))
+      throw new Error(`not array indices: ${JSON.stringify(indices)}`);
+    words.push(`--array=${indices}${maxParallel ? `%${maxParallel}` : ''}`);
+  }
   // The job directory's physical path is only known on the cluster (makeJobDir sets it): these
   // words are the one part not quoted by commandLine, a double-quoted variable each.
+  // An array's tasks each write their own (`%a`: the task's index).
+  const suffix = spec.array ? '.%a' : '';
   const logs = [
-    '--output="$hpcgate_d"/stdout',
-    '--error="$hpcgate_d"/stderr',
+    `--output="$hpcgate_d"/stdout${suffix}`,
+    `--error="$hpcgate_d"/stderr${suffix}`,
     ...(spec.workingDir ? [] : ['--chdir="$hpcgate_d"']),
   ];
   return `${makeJobDir(jobDir)}\n${commandLine(words)} ${logs.join(' ')}`;
@@ -68,7 +76,8 @@ export const MAX_USERS_FILTER = 100;
  * one listing; all users' jobs when there are many accounts (or none given).
  */
 export function squeueCommand(accounts: readonly string[] = []): string {
-  const words = ['squeue', '--noheader', '--states=all', `--Format=${SQUEUE_FIELDS}`];
+  // `--array`: an array's tasks one per line, pending ones too (each `<array id>_<index>`).
+  const words = ['squeue', '--noheader', '--array', '--states=all', `--Format=${SQUEUE_FIELDS}`];
   const users = [...new Set(accounts)].sort();
   if (users.length > 0 && users.length <= MAX_USERS_FILTER) {
     words.push(`--users=${users.map(assertAccount).join(',')}`);
@@ -106,7 +115,8 @@ export function stopCommand(targets: readonly SignalTarget[], mode: SignalMode):
   // One listing of the account's own jobs with their tags; only the ids whose line is exactly
   // "<id>|hpcgate:<job id>" are signalled: a controller that lost its state gives old ids to new
   // jobs, and those are never signalled. POSIX sh (the account's login shell may not be bash).
-  const listing = commandLine(['squeue', '--noheader', '--states=all', '--me', '--format=%i|%k']);
+  // `%F`: the array's id for each of its tasks, the job's own id otherwise (tasks repeat it).
+  const listing = commandLine(['squeue', '--noheader', '--states=all', '--me', '--format=%F|%k']);
   const patterns = targets.flatMap((t) => [
     '-e',
     `${assertJobId(t.remoteJobId)}|${TAG_PREFIX}${t.gatewayJobId}`,
@@ -117,7 +127,7 @@ export function stopCommand(targets: readonly SignalTarget[], mode: SignalMode):
     // A listing that failed (the controller down) fails the command, with squeue's own words on
     // stderr: the stop is then kept for later, never taken for "not this job".
     `hpcgate_l=$(${listing}) || exit 75`,
-    `hpcgate_ids=$(printf '%s\\n' "$hpcgate_l" | ${commandLine(['grep', '-xF', ...patterns])} | cut -d'|' -f1)`,
+    `hpcgate_ids=$(printf '%s\\n' "$hpcgate_l" | ${commandLine(['grep', '-xF', ...patterns])} | cut -d'|' -f1 | sort -u)`,
     // Digits and white space only (whole-line matches of our own patterns): safe unquoted.
     `echo ${VERIFIED} $hpcgate_ids`,
     `[ -z "$hpcgate_ids" ] || { ${signalCommand(mode)}; }`,
@@ -133,6 +143,12 @@ function signalCommand(mode: SignalMode): string {
       return `${commandLine(['scancel'])} $hpcgate_ids`;
     case 'interrupt':
       return `${commandLine(['scancel', '--full', '--signal=INT'])} $hpcgate_ids`;
+    // Only what has not started: an array's pending tasks, or a job still queued.
+    case 'drain':
+      return `${commandLine(['scancel', '--state=PENDING'])} $hpcgate_ids`;
+    // A phased job's wrapper: let the running phase finish, start no other (batch-script.ts).
+    case 'drain-phases':
+      return `${commandLine(['scancel', '--batch', '--signal=USR1'])} $hpcgate_ids`;
     case 'force-stop':
       return (
         'for hpcgate_id in $hpcgate_ids; do ' +

@@ -1,4 +1,4 @@
-import type { LogStream } from '@hpcgate/contract';
+import { PHASES_FILE } from './batch-script.js';
 import { shellQuote } from './quote.js';
 
 /**
@@ -11,6 +11,12 @@ export const NO_JOB_DIR = 66;
 export const NOT_FOUND = 67;
 export const OUTSIDE = 68;
 export const WRONG_TYPE = 69;
+
+/** Log names are the gateway's own (stdout, stderr, with a task's index): safe unquoted. */
+function assertLogFile(log: string): void {
+  if (!/^(stdout|stderr)(\.\d{1,7})?$/.test(log))
+    throw new Error(`not a log: ${JSON.stringify(log)}`);
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -88,7 +94,8 @@ export function readCommand(dirWord: string, path: string, start: number, length
  * The log's size on a first line, then its last `maxBytes` bytes (exit NOT_FOUND while it does
  * not exist). Read as the job writes it: the size is taken first and no more is sent.
  */
-export function tailCommand(dirWord: string, log: LogStream, maxBytes: number): string {
+export function tailCommand(dirWord: string, log: string, maxBytes: number): string {
+  assertLogFile(log);
   const max = Math.trunc(maxBytes);
   return [
     `cd -- ${dirWord} 2>/dev/null || exit ${NO_JOB_DIR}`,
@@ -100,13 +107,23 @@ export function tailCommand(dirWord: string, log: LogStream, maxBytes: number): 
   ].join('\n');
 }
 
+/** The phases record a phased job's wrapper writes (PHASES_FILE), or exit NOT_FOUND. */
+export function phasesCommand(dirWord: string): string {
+  return [
+    `cd -- ${dirWord} 2>/dev/null || exit ${NO_JOB_DIR}`,
+    `[ -f ${PHASES_FILE} ] || exit ${NOT_FOUND}`,
+    `head -c 65536 -- ${PHASES_FILE}`,
+  ].join('\n');
+}
+
 /**
  * Waits for the log (and the job directory) to exist, prints its size on a first line, then follows it from there
  * (`tail -f`, inotify). It runs until its stdin ends: closing a channel does not stop a remote
  * command that writes nothing, so the reader watches stdin and is killed when it ends (the
  * gateway's stop(), or sshd when the connection drops).
  */
-export function followCommand(dirWord: string, log: LogStream): string {
+export function followCommand(dirWord: string, log: string): string {
+  assertLogFile(log);
   return [
     // The directory too may not exist yet: the job's sbatch may still be on its way.
     `( hpcgate_d=${dirWord} || exit ${NO_JOB_DIR}`,

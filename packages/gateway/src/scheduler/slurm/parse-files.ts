@@ -1,4 +1,5 @@
 import type { OutputEntry } from '@hpcgate/contract';
+import type { PhaseEvent } from '../job-files.js';
 
 /** Parsers of the file commands' output (file-commands.ts): pure, tested on captured output. */
 
@@ -51,4 +52,21 @@ export function parseStat(stdout: string, path: string): OutputEntry | null {
     size: Number(size) || 0,
     modified: isoFromEpoch(mtime),
   };
+}
+
+/** The phases record, one `<n>\t<start|end|skip>\t<epoch>\t<exit status>` line per step. */
+export function parsePhaseEvents(text: string): PhaseEvent[] {
+  const events: PhaseEvent[] = [];
+  for (const line of text.split('\n')) {
+    const [n, kind, at, rc] = line.split('\t');
+    if (!n || !/^\d+$/.test(n) || (kind !== 'start' && kind !== 'end' && kind !== 'skip')) continue;
+    const seconds = Number(at);
+    events.push({
+      phase: Number(n),
+      kind,
+      at: Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString() : '',
+      exitCode: kind === 'end' && rc && /^\d+$/.test(rc) ? Number(rc) : null,
+    });
+  }
+  return events;
 }

@@ -1,4 +1,5 @@
 import type { RemoteJob, RemoteOutcome, RemotePhase } from '../scheduler.js';
+import { DRAINED_EXIT } from './batch-script.js';
 
 /**
  * Pure parsers of Slurm's output. Every command runs with SLURM_TIME_FORMAT=%s, so times are
@@ -52,6 +53,11 @@ export function classifyState(state: string): {
   return { phase: 'queued', outcome: null };
 }
 
+/** A job that failed with the wrapper's drained status was drained with phases left. */
+function drainedOr(outcome: RemoteOutcome | null, exitCode: number | null): RemoteOutcome | null {
+  return outcome === 'failed' && exitCode === DRAINED_EXIT ? 'drained' : outcome;
+}
+
 /** Epoch seconds → ISO time; Slurm's words for "no time" → null. */
 export function parseSlurmTime(value: string): string | null {
   if (!/^\d+$/.test(value)) return null;
@@ -86,8 +92,18 @@ export function parseTag(comment: string): string | null {
   return comment.startsWith(TAG_PREFIX) ? comment.slice(TAG_PREFIX.length) : null;
 }
 
+/**
+ * `123` (a job), `123_7` (task 7 of array 123). Anything else is skipped: steps (`123.batch`),
+ * and an array's pending tasks still grouped (`123_[8-20%4]`, without `squeue --array`).
+ */
+function jobIds(id: string): { remoteJobId: string; arrayTaskId: number | null } | null {
+  const m = /^(\d+)(?:_(\d+))?$/.exec(id);
+  if (!m) return null;
+  return { remoteJobId: m[1]!, arrayTaskId: m[2] === undefined ? null : Number(m[2]) };
+}
+
 export const SQUEUE_FIELDS =
-  'JobID:|,State:|,Reason:|,exit_code:|,StartTime:|,EndTime:|,SubmitTime:|,UserName:|,Comment:|';
+  'JobArrayID:|,State:|,Reason:|,exit_code:|,StartTime:|,EndTime:|,SubmitTime:|,UserName:|,Comment:|';
 
 /**
  * Parses `squeue -h -t all -O <SQUEUE_FIELDS>`: one line per job, each field followed by `|`.
@@ -110,15 +126,19 @@ export function parseSqueue(output: string): RemoteJob[] {
       string,
     ];
     const comment = fields.slice(8).join('|');
-    if (!/^\d+/.test(id)) continue;
-    const { phase, outcome } = classifyState(state);
+    const ids = jobIds(id.trim());
+    if (!ids) continue;
+    const { phase } = classifyState(state);
+    const waited = phase === 'ended' ? parseWaitStatus(exit) : { exitCode: null, exitSignal: null };
+    const outcome = drainedOr(classifyState(state).outcome, waited.exitCode);
     jobs.push({
-      remoteJobId: id.trim(),
+      remoteJobId: ids.remoteJobId,
+      arrayTaskId: ids.arrayTaskId,
       state: state.trim(),
       phase,
       outcome,
       reason: reason && reason !== 'None' ? reason : null,
-      ...(phase === 'ended' ? parseWaitStatus(exit) : { exitCode: null, exitSignal: null }),
+      ...waited,
       started: parseSlurmTime(start),
       ended: phase === 'ended' ? parseSlurmTime(end) : null,
       gatewayJobId: parseTag(comment),
@@ -151,15 +171,19 @@ export function parseSacct(output: string): RemoteJob[] {
       string,
       string,
     ];
-    if (!/^\d+$/.test(id)) continue;
-    const { phase, outcome } = classifyState(state);
+    const ids = jobIds(id);
+    if (!ids) continue;
+    const { phase } = classifyState(state);
+    const pair = parseExitPair(exit);
+    const outcome = drainedOr(classifyState(state).outcome, pair.exitCode);
     records.push({
-      remoteJobId: id,
+      remoteJobId: ids.remoteJobId,
+      arrayTaskId: ids.arrayTaskId,
       state: state.split(' ')[0]!,
       phase,
       outcome,
       reason: null,
-      ...parseExitPair(exit),
+      ...pair,
       started: parseSlurmTime(start),
       ended: parseSlurmTime(end),
       gatewayJobId: null,

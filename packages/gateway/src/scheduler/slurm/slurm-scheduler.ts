@@ -74,7 +74,7 @@ export class SlurmScheduler implements Scheduler {
       this.loginOf(account),
       sbatchCommand(spec, dir, commandTimeoutMs),
       {
-        stdin: batchScript(spec),
+        stdin: batchScript(spec, dir),
       },
     );
     // An id printed counts whatever came after it (the timeout may have struck right after).
@@ -157,17 +157,30 @@ export class SlurmScheduler implements Scheduler {
     }
     const byId = new Map<string, RemoteJob>();
     const byTag = new Map<string, RemoteJob>();
+    const tasks = new Map<string, Map<number, RemoteJob>>();
     for (const job of parseSqueue(listing)) {
-      byId.set(job.remoteJobId, job);
-      if (job.gatewayJobId) byTag.set(job.gatewayJobId, job);
+      if (job.gatewayJobId && !byTag.has(job.gatewayJobId)) byTag.set(job.gatewayJobId, job);
+      if (job.arrayTaskId === null) {
+        byId.set(job.remoteJobId, job);
+        continue;
+      }
+      const group = tasks.get(job.remoteJobId) ?? new Map<number, RemoteJob>();
+      tasks.set(job.remoteJobId, group);
+      group.set(job.arrayTaskId, job);
     }
     // Jobs the controller already purged: one more command for all of them together (at most
     // MAX_RECORD_IDS a cycle, so the command line stays short; the rest are asked next time).
     const wanted = new Set(remoteJobIds);
     // Not listed, or listed with another tag (the id reused after the controller lost its
     // state): the job's own end may be in the records.
+    // An array whose tasks the queue lists with its tag is not missing: a task purged from the
+    // queue meanwhile is looked for once the array's last listed task has gone too.
+    const listedArray = (j: SignalTarget) =>
+      [...(tasks.get(j.remoteJobId)?.values() ?? [])].some(
+        (t) => t.gatewayJobId === j.gatewayJobId,
+      );
     const missing = jobs
-      .filter((j) => byId.get(j.remoteJobId)?.gatewayJobId !== j.gatewayJobId)
+      .filter((j) => byId.get(j.remoteJobId)?.gatewayJobId !== j.gatewayJobId && !listedArray(j))
       .map((j) => j.remoteJobId);
     const finished: RemoteJob[] = [];
     let incomplete: string | null =
@@ -188,9 +201,24 @@ export class SlurmScheduler implements Scheduler {
         incomplete = (err as Error).message;
       }
     }
+    // Records of array tasks join the array's listed tasks (the queue's word wins for a task).
+    for (const r of finished) {
+      if (r.arrayTaskId === null || !wanted.has(r.remoteJobId)) continue;
+      const group = tasks.get(r.remoteJobId) ?? new Map<number, RemoteJob>();
+      tasks.set(r.remoteJobId, group);
+      if (!group.has(r.arrayTaskId)) group.set(r.arrayTaskId, r);
+    }
     return {
       byId: new Map([...byId].filter(([id]) => wanted.has(id))),
-      records: finished.filter((r) => wanted.has(r.remoteJobId)),
+      records: finished.filter((r) => wanted.has(r.remoteJobId) && r.arrayTaskId === null),
+      tasks: new Map(
+        [...tasks]
+          .filter(([id]) => wanted.has(id))
+          .map(([id, group]) => [
+            id,
+            [...group.values()].sort((a, b) => a.arrayTaskId! - b.arrayTaskId!),
+          ]),
+      ),
       byTag,
       commands,
       incomplete,

@@ -113,4 +113,90 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job_id, stream)
   );
   `,
+  // Webhooks (docs/webhooks.md): subscriptions, one delivery per (subscription, event) with its
+  // attempts, and the deliverer's cursor (the gateway-wide event id it has read up to). A
+  // delivery row is written with the cursor that passes its event, in one transaction: after a
+  // restart nothing is lost and nothing is prepared twice. `from_event_id` is the last event id
+  // when the subscription was made: it receives only later events.
+  `
+  CREATE TABLE webhook_subscriptions (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    job_id TEXT,
+    selector TEXT,
+    secret TEXT NOT NULL,
+    from_event_id INTEGER NOT NULL,
+    created TEXT NOT NULL
+  );
+  CREATE INDEX webhook_subscriptions_owner ON webhook_subscriptions (owner, created DESC, id DESC);
+  CREATE TABLE webhook_deliveries (
+    id TEXT PRIMARY KEY,
+    subscription_id TEXT NOT NULL REFERENCES webhook_subscriptions (id) ON DELETE CASCADE,
+    event_id INTEGER NOT NULL,
+    job_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL,
+    next_attempt_at TEXT,
+    finished TEXT,
+    error TEXT,
+    UNIQUE (subscription_id, event_id)
+  );
+  CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (state) WHERE state = 'pending';
+  CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (finished) WHERE finished IS NOT NULL;
+  CREATE TABLE webhook_attempts (
+    delivery_id TEXT NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+    attempt INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    status_code INTEGER,
+    error TEXT,
+    duration_ms REAL NOT NULL,
+    PRIMARY KEY (delivery_id, attempt)
+  );
+  CREATE TABLE webhook_cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    event_id INTEGER NOT NULL
+  );
+  `,
+  // Singleton jobs, hiding and resubmission (issue 11). A singleton's key is unique per owner
+  // among unfinished jobs: the partial index makes the insert itself refuse a second holder, so
+  // concurrent submits cannot both pass a check made before it. A job that ends leaves the index
+  // and frees the key. The parameters move to the end again (see above).
+  `
+  ALTER TABLE jobs ADD COLUMN exclusive_key TEXT;
+  ALTER TABLE jobs ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE jobs ADD COLUMN resubmitted_from TEXT;
+  ALTER TABLE jobs ADD COLUMN resubmitted_as TEXT;
+  ALTER TABLE jobs ADD COLUMN spec TEXT NOT NULL DEFAULT '{}';
+  UPDATE jobs SET spec = params;
+  ALTER TABLE jobs DROP COLUMN params;
+  ALTER TABLE jobs RENAME COLUMN spec TO params;
+  CREATE UNIQUE INDEX jobs_exclusive_key ON jobs (owner, exclusive_key)
+    WHERE exclusive_key IS NOT NULL AND status IN ('PROCESSING_INPUTS', 'PENDING', 'RUNNING');
+  `,
+  // Job arrays (issue 11): the tasks of each, one row per index, and the counts by status on the
+  // job. The parameters move to the end again (see above).
+  `
+  ALTER TABLE jobs ADD COLUMN tasks TEXT;
+  ALTER TABLE jobs ADD COLUMN array_spec TEXT;
+  ALTER TABLE jobs ADD COLUMN spec TEXT NOT NULL DEFAULT '{}';
+  UPDATE jobs SET spec = params;
+  ALTER TABLE jobs DROP COLUMN params;
+  ALTER TABLE jobs RENAME COLUMN spec TO params;
+  CREATE TABLE job_tasks (
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    name TEXT,
+    status TEXT NOT NULL,
+    remote_state TEXT,
+    exit_code INTEGER,
+    started TEXT,
+    ended TEXT,
+    PRIMARY KEY (job_id, idx)
+  );
+  `,
 ];

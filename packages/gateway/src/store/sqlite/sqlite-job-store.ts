@@ -5,12 +5,15 @@ import {
   type JobOutputSummary,
   type JobSelector,
   type JobStatus,
+  type JobTask,
   type ListJobsFilter,
   type LogStream,
   NON_TERMINAL_STATUSES,
   type StopRequest,
+  type TaskSummary,
 } from '@hpcgate/contract';
 import Database from 'better-sqlite3';
+import { JobAlreadyRunningError, keyHolder } from '../../domain/singleton.js';
 import { assertTransition } from '../../domain/transitions.js';
 import {
   type IdempotentResponse,
@@ -44,7 +47,14 @@ export { InvalidCursorError };
 const STATE_COLUMNS = `id, owner, name, exec_system_id, status, condition, last_message, remote_job_id,
   remote_state, remote_reason, remote_done, exit_code, exit_signal, created, remote_submitted,
   remote_started, ended, last_updated, stop_request, tags, remote_user, submit_attempts,
-  submit_unanswered, submit_first_at, submit_last_at, output`;
+  submit_unanswered, submit_first_at, submit_last_at, output, tasks, array_spec, exclusive_key, hidden, resubmitted_from,
+  resubmitted_as`;
+
+/**
+ * The statuses that hold a singleton key: the same text as the partial index `jobs_exclusive_key`
+ * (migrations.ts), so that SQLite reads the holder through that index.
+ */
+const HOLDS_KEY = `status IN ('PROCESSING_INPUTS', 'PENDING', 'RUNNING')`;
 
 const COLUMNS: Record<string, string> = {
   name: 'name',
@@ -65,6 +75,11 @@ const COLUMNS: Record<string, string> = {
   stopRequest: 'stop_request',
   remoteUser: 'remote_user',
   output: 'output',
+  tasks: 'tasks',
+  exclusiveKey: 'exclusive_key',
+  hidden: 'hidden',
+  resubmittedFrom: 'resubmitted_from',
+  resubmittedAs: 'resubmitted_as',
 };
 
 /** SubmitAttempts, one column per field. */
@@ -108,20 +123,69 @@ export class SqliteJobStore implements JobStore {
     });
   }
 
-  async create(job: JobRecord, event: NewJobEvent): Promise<void> {
+  async create(job: JobRecord, event: NewJobEvent, previousEvent?: NewJobEvent): Promise<void> {
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO jobs (${STATE_COLUMNS}, params)
-           VALUES (@id, @owner, @name, @exec_system_id, @status, @condition, @last_message,
-             @remote_job_id, @remote_state, @remote_reason, @remote_done, @exit_code, @exit_signal,
-             @created, @remote_submitted, @remote_started, @ended, @last_updated, @stop_request,
-             @tags, @remote_user, @submit_attempts, @submit_unanswered, @submit_first_at,
-             @submit_last_at, @output, @params)`,
-        )
-        .run(toRow(job));
+      try {
+        this.db
+          .prepare(
+            `INSERT INTO jobs (${STATE_COLUMNS}, params)
+             VALUES (@id, @owner, @name, @exec_system_id, @status, @condition, @last_message,
+               @remote_job_id, @remote_state, @remote_reason, @remote_done, @exit_code, @exit_signal,
+               @created, @remote_submitted, @remote_started, @ended, @last_updated, @stop_request,
+               @tags, @remote_user, @submit_attempts, @submit_unanswered, @submit_first_at,
+               @submit_last_at, @output, @tasks, @array_spec, @exclusive_key, @hidden, @resubmitted_from,
+               @resubmitted_as, @params)`,
+          )
+          .run(toRow(job));
+      } catch (err) {
+        throw this.keyTaken(job, err) ?? err;
+      }
       this.insertEvent(job.id, job.status, event);
+      if (job.resubmittedFrom && previousEvent) {
+        this.linkResubmission(job.resubmittedFrom, job.id, previousEvent);
+      }
     })();
+  }
+
+  /**
+   * The singleton refusal an insert's failure stands for: the unique index on the key refused
+   * it, and the job now holding the key is named (read in the same transaction).
+   */
+  private keyTaken(job: JobRecord, err: unknown): JobAlreadyRunningError | undefined {
+    if (!(err instanceof Database.SqliteError) || err.code !== 'SQLITE_CONSTRAINT_UNIQUE') return;
+    if (!job.exclusiveKey || !err.message.includes('jobs.exclusive_key')) return;
+    const holder = this.holderOf(job.owner, job.exclusiveKey);
+    return holder ? new JobAlreadyRunningError(keyHolder(holder)) : undefined;
+  }
+
+  /** The old job of a resubmission names its latest successor, with an event in its history. */
+  private linkResubmission(fromId: string, toId: string, event: NewJobEvent): void {
+    const row = this.db.prepare('SELECT status, last_updated FROM jobs WHERE id = ?').get(fromId) as
+      | { status: JobStatus; last_updated: string }
+      | undefined;
+    if (!row) return;
+    // Strictly increasing, as in update(): lastUpdated identifies a version of the job.
+    const now = new Date(Math.max(Date.now(), Date.parse(row.last_updated) + 1)).toISOString();
+    this.db
+      .prepare('UPDATE jobs SET resubmitted_as = ?, last_updated = ? WHERE id = ?')
+      .run(toId, now, fromId);
+    this.insertEvent(fromId, row.status, { at: now, ...event });
+  }
+
+  private holderOf(owner: string, exclusiveKey: string): JobRecord | undefined {
+    const row = this.db
+      .prepare(`SELECT * FROM jobs WHERE owner = ? AND exclusive_key = ? AND ${HOLDS_KEY}`)
+      .get(owner, exclusiveKey) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  async exclusiveHolder(owner: string, exclusiveKey: string): Promise<JobRecord | undefined> {
+    return this.holderOf(owner, exclusiveKey);
+  }
+
+  async setHidden(id: string, hidden: boolean): Promise<JobRecord | undefined> {
+    this.db.prepare('UPDATE jobs SET hidden = ? WHERE id = ?').run(hidden ? 1 : 0, id);
+    return this.get(id);
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -168,6 +232,7 @@ export class SqliteJobStore implements JobStore {
       tags: filter.tags,
     });
     params.limit = filter.limit + 1;
+    if (!filter.includeHidden) where.push('hidden = 0');
     if (filter.createdAfter) {
       where.push('created >= @createdAfter');
       params.createdAfter = new Date(filter.createdAfter).toISOString();
@@ -354,6 +419,35 @@ export class SqliteJobStore implements JobStore {
     })();
   }
 
+  async saveTasks(jobId: string, tasks: readonly JobTask[], summary: TaskSummary): Promise<void> {
+    this.db.transaction(() => {
+      const upsert = this.db.prepare(
+        `INSERT INTO job_tasks (job_id, idx, name, status, remote_state, exit_code, started, ended)
+         VALUES (@jobId, @index, @name, @status, @remoteState, @exitCode, @started, @ended)
+         ON CONFLICT (job_id, idx) DO UPDATE SET status = excluded.status,
+           remote_state = excluded.remote_state, exit_code = excluded.exit_code,
+           started = excluded.started, ended = excluded.ended`,
+      );
+      for (const t of tasks) upsert.run({ jobId, ...t });
+      this.db.prepare('UPDATE jobs SET tasks = ? WHERE id = ?').run(JSON.stringify(summary), jobId);
+    })();
+  }
+
+  async tasks(jobId: string, page: { skip: number; limit: number }): Promise<JobTask[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM job_tasks WHERE job_id = ? ORDER BY idx LIMIT ? OFFSET ?')
+      .all(jobId, page.limit, page.skip) as Row[];
+    return rows.map((r) => ({
+      index: r.idx as number,
+      name: (r.name as string | null) ?? null,
+      status: r.status as JobTask['status'],
+      remoteState: (r.remote_state as string | null) ?? null,
+      exitCode: (r.exit_code as number | null) ?? null,
+      started: (r.started as string | null) ?? null,
+      ended: (r.ended as string | null) ?? null,
+    }));
+  }
+
   async savedLog(jobId: string, stream: LogStream): Promise<SavedLog | undefined> {
     const r = this.db
       .prepare('SELECT * FROM job_logs WHERE job_id = ? AND stream = ?')
@@ -464,6 +558,12 @@ function toRow(job: JobRecord): Row {
     submit_first_at: job.submitAttempts?.firstAt ?? null,
     submit_last_at: job.submitAttempts?.lastAt ?? null,
     output: job.output ? JSON.stringify(job.output) : null,
+    tasks: job.tasks ? JSON.stringify(job.tasks) : null,
+    array_spec: job.array ? JSON.stringify(job.array) : null,
+    exclusive_key: job.exclusiveKey,
+    hidden: job.hidden ? 1 : 0,
+    resubmitted_from: job.resubmittedFrom,
+    resubmitted_as: job.resubmittedAs,
     params: JSON.stringify(params),
   };
 }
@@ -520,6 +620,12 @@ function stateFromRow(r: Row): WatchedJob {
     stopRequest: r.stop_request ? (JSON.parse(r.stop_request as string) as StopRequest) : null,
     tags: JSON.parse(r.tags as string) as string[],
     output: r.output ? (JSON.parse(r.output as string) as JobOutputSummary) : null,
+    tasks: r.tasks ? (JSON.parse(r.tasks as string) as TaskSummary) : null,
+    array: r.array_spec ? (JSON.parse(r.array_spec as string) as JobRecord['array']) : null,
+    exclusiveKey: (r.exclusive_key as string | null) ?? null,
+    hidden: r.hidden === 1,
+    resubmittedFrom: (r.resubmitted_from as string | null) ?? null,
+    resubmittedAs: (r.resubmitted_as as string | null) ?? null,
     // Absent until the first sbatch run, as on a record not stored yet.
     ...((r.submit_attempts as number) > 0 && {
       submitAttempts: {

@@ -107,6 +107,38 @@ describe('parseSacct (completion records)', () => {
   });
 });
 
+describe('job array tasks', () => {
+  it('squeue --array (JobArrayID): each task under the array id with its index; the rest as the job', () => {
+    // As squeue printed them here for array 20881 (1-8%2) after `scancel --state=PENDING`.
+    const out = [
+      '20881|CANCELLED|JobArrayTaskLimit|0|1796128486|1796128486|1796128485|alice|hpcgate:g-1|',
+      '20881_2|RUNNING|None|0|1796128486|1796128546|1796128485|alice|hpcgate:g-1|',
+      '20881_1|COMPLETED|None|0|1796128486|1796128488|1796128485|alice|hpcgate:g-1|',
+      '20790|RUNNING|None|0|1796128486|1796128546|1796128485|alice|hpcgate:g-2|',
+      '',
+    ].join('\n');
+    const jobs = parseSqueue(out);
+    expect(jobs.map((j) => [j.remoteJobId, j.arrayTaskId, j.phase])).toEqual([
+      ['20881', null, 'ended'],
+      ['20881', 2, 'running'],
+      ['20881', 1, 'ended'],
+      ['20790', null, 'running'],
+    ]);
+  });
+
+  it('sacct: task records under the array id; grouped pending ones and steps skipped', () => {
+    const out = [
+      '20881_1|COMPLETED|0:0|1796128486|1796128488|alice|1796128485',
+      '20881_1.batch|COMPLETED|0:0|1796128486|1796128488|alice|1796128485',
+      '20881_[3-8%2]|CANCELLED by 1003|0:0|None|1796128486|alice|1796128485',
+      '',
+    ].join('\n');
+    expect(parseSacct(out).map((r) => [r.remoteJobId, r.arrayTaskId, r.state])).toEqual([
+      ['20881', 1, 'COMPLETED'],
+    ]);
+  });
+});
+
 describe('small parsers', () => {
   it('sbatch --parsable, with or without a cluster', () => {
     expect(parseSbatch('123\n')).toBe('123');
