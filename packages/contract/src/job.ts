@@ -278,7 +278,7 @@ export const cancelJobRequestSchema = z
     wait: z.number().min(0).max(300).optional(),
     /**
      * Stronger stops to send if the job still runs: one step (`{ afterSeconds, to }`) or up to
-     * three in order, each stronger than the one before (interrupt < cancel < force-stop <
+     * three in order, each stronger than the one before (drain < interrupt < cancel < force-stop <
      * terminate). Each delay counts from the step before it.
      */
     escalate: z
@@ -298,7 +298,7 @@ export const cancelJobRequestSchema = z
       ),
     {
       message:
-        'each escalation step must be stronger than the one before it (interrupt < cancel < force-stop < terminate)',
+        'each escalation step must be stronger than the one before it (drain < interrupt < cancel < force-stop < terminate)',
       path: ['escalate'],
     },
   );

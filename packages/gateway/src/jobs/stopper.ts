@@ -85,7 +85,10 @@ export class Stopper {
     if (isTerminal(job.status)) throw new JobNotCancellableError(job.id, job.status);
     // The owner must still have an account there (an admin acts through the job's own account).
     if (!caller.isAdmin) await clusterAccount(this.system(job), caller);
-    if ((mode === 'interrupt' || mode === 'force-stop') && job.status === 'PENDING') {
+    if (
+      (mode === 'interrupt' || mode === 'force-stop' || mode === 'drain') &&
+      job.status === 'PENDING'
+    ) {
       // Our PENDING may be a poll old: ask Slurm before turning these into a plain cancel.
       await this.polls.refresh(job.execSystemId);
       job = await this.reread(job);

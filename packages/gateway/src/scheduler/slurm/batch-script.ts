@@ -97,19 +97,26 @@ export const DRAINED_EXIT = 75;
 export const PHASES_FILE = '.hpcgate-phases';
 
 /**
+ * A drain of a phased job: the gateway makes this file in the job directory, the wrapper looks
+ * for it before each phase. A file, not a signal: Slurm delivers a batch-step signal to the
+ * running phase's processes too, and a phase is to finish undisturbed.
+ */
+export const DRAIN_FILE = '.hpcgate-drain';
+
+/**
  * Phases in order, each its own process group as a single script is. Each start, end (with its
  * exit status) and skip is appended to PHASES_FILE in the job directory. A failing phase skips
- * the rest; SIGUSR1 (a drain) lets the running phase finish and skips the rest.
+ * the rest; DRAIN_FILE (a drain) lets the running phase finish and skips the rest.
  */
 function phaseLoop(spec: BatchJobSpec, jobDir: string): string[] {
   const n = spec.phases?.length ?? 0;
   return [
-    `hpcgate_pf=${jobDir}/${PHASES_FILE}`,
+    `hpcgate_jd=${jobDir}`,
+    `hpcgate_pf="$hpcgate_jd"/${PHASES_FILE}`,
     ': > "$hpcgate_pf"',
-    "trap 'hpcgate_drain=1; hpcgate_again=1' USR1",
     'hpcgate_rc=0',
     `for hpcgate_n in ${Array.from({ length: n }, (_, i) => i + 1).join(' ')}; do`,
-    '  if [ -n "$hpcgate_drain" ] || [ "$hpcgate_rc" -ne 0 ]; then',
+    `  if [ -e "$hpcgate_jd"/${DRAIN_FILE} ] || [ "$hpcgate_rc" -ne 0 ]; then`,
     `    printf '%s\\tskip\\t%s\\t\\n' "$hpcgate_n" "$(date +%s)" >> "$hpcgate_pf"; hpcgate_skipped=1; continue`,
     '  fi',
     `  printf '%s\\tstart\\t%s\\t\\n' "$hpcgate_n" "$(date +%s)" >> "$hpcgate_pf"`,

@@ -1,4 +1,5 @@
 import type { BatchJobSpec, SignalMode, SignalTarget } from '../scheduler.js';
+import { DRAIN_FILE } from './batch-script.js';
 import { makeJobDir } from './file-commands.js';
 import { SACCT_FIELDS, SQUEUE_FIELDS, TAG_PREFIX } from './parse.js';
 import { commandLine } from './quote.js';
@@ -111,7 +112,12 @@ export function sacctCommand(remoteJobIds: readonly string[], source: FinishedJo
  *   which Slurm turns into a cancel with KillWait), then SIGUSR2 to the wrapper, which kills the
  *   rest at once. Only for running jobs: a queued job is simply cancelled.
  */
-export function stopCommand(targets: readonly SignalTarget[], mode: SignalMode): string {
+export function stopCommand(
+  targets: readonly SignalTarget[],
+  mode: SignalMode,
+  /** Each job's directory as a shell word (jobDirWord): where a phased job's drain goes. */
+  jobDir?: (gatewayJobId: string) => string,
+): string {
   // One listing of the account's own jobs with their tags; only the ids whose line is exactly
   // "<id>|hpcgate:<job id>" are signalled: a controller that lost its state gives old ids to new
   // jobs, and those are never signalled. POSIX sh (the account's login shell may not be bash).
@@ -130,12 +136,24 @@ export function stopCommand(targets: readonly SignalTarget[], mode: SignalMode):
     `hpcgate_ids=$(printf '%s\\n' "$hpcgate_l" | ${commandLine(['grep', '-xF', ...patterns])} | cut -d'|' -f1 | sort -u)`,
     // Digits and white space only (whole-line matches of our own patterns): safe unquoted.
     `echo ${VERIFIED} $hpcgate_ids`,
-    `[ -z "$hpcgate_ids" ] || { ${signalCommand(mode)}; }`,
+    mode === 'drain-phases' && jobDir
+      ? drainPhases(targets, jobDir)
+      : `[ -z "$hpcgate_ids" ] || { ${signalCommand(mode)}; }`,
   ].join('\n');
 }
 
 /** stopCommand's line naming the ids it found carrying their tags (and signalled). */
 export const VERIFIED = 'hpcgate-verified';
+
+/** A phased job's drain: DRAIN_FILE in the directory of each job that carried its tag. */
+function drainPhases(targets: readonly SignalTarget[], jobDir: (id: string) => string): string {
+  return targets
+    .map(
+      (t) =>
+        `case " $(echo $hpcgate_ids) " in *" ${assertJobId(t.remoteJobId)} "*) : > ${jobDir(t.gatewayJobId)}/${DRAIN_FILE};; esac`,
+    )
+    .join('\n');
+}
 
 function signalCommand(mode: SignalMode): string {
   switch (mode) {
@@ -146,9 +164,9 @@ function signalCommand(mode: SignalMode): string {
     // Only what has not started: an array's pending tasks, or a job still queued.
     case 'drain':
       return `${commandLine(['scancel', '--state=PENDING'])} $hpcgate_ids`;
-    // A phased job's wrapper: let the running phase finish, start no other (batch-script.ts).
+    // Only with the jobs' directories (drainPhases); without, nothing is sent.
     case 'drain-phases':
-      return `${commandLine(['scancel', '--batch', '--signal=USR1'])} $hpcgate_ids`;
+      return 'true';
     case 'force-stop':
       return (
         'for hpcgate_id in $hpcgate_ids; do ' +

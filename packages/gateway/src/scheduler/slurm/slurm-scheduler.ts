@@ -96,7 +96,10 @@ export class SlurmScheduler implements Scheduler {
     mode: SignalMode,
     account: string,
   ): Promise<SignalResult> {
-    const r = await this.pool.exec(this.loginOf(account), stopCommand(targets, mode));
+    const r = await this.pool.exec(
+      this.loginOf(account),
+      stopCommand(targets, mode, (id) => jobDirWord(this.config.jobsRoot, id)),
+    );
     // scancel exits 0 for a finished or unknown job, and 1 ("Invalid job id") when signalling
     // one: neither is a failure, the caller re-reads the job's real state.
     if (r.code !== 0 && !/Invalid job id|already completing or completed/i.test(r.stderr)) {
