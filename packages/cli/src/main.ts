@@ -4,6 +4,7 @@ import { loginCommand, logoutCommand, whoamiCommand } from './commands/auth/inde
 import { configCommand } from './commands/config/index.js';
 import { healthCommand } from './commands/health.js';
 import { jobsCommand } from './commands/jobs/index.js';
+import { subscriptionsCommand } from './commands/subscriptions/index.js';
 import { type CommandContext, processContext, STDIN_ARG } from './context.js';
 import { CliError, ExitCode, toCliError } from './errors.js';
 
@@ -41,6 +42,7 @@ export async function main(argv: string[], ctx: Partial<CommandContext> = {}): P
     .option('profile', { type: 'string', describe: 'config profile (default: $HPCGATE_PROFILE)' })
     .option('json', { type: 'boolean', default: false, describe: 'print JSON and nothing else' })
     .command(jobsCommand(context))
+    .command(subscriptionsCommand(context))
     .command(configCommand(context))
     .command(healthCommand(context))
     .command(loginCommand(context))

@@ -1,13 +1,36 @@
+import { once } from 'node:events';
+import { isatty } from 'node:tty';
+
 /** Where a command writes: stdout for results, stderr for everything said to a person. */
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /**
+   * Bytes for stdout exactly as they are (a downloaded file), resolving once more may be written
+   * (backpressure). Without it, `writeBytes` hands them to `stdout` one character per byte.
+   */
+  stdoutBytes?: (chunk: Uint8Array) => Promise<void>;
+  /** stdout is a terminal: a live view may redraw it in place. */
+  stdoutIsTTY?: boolean;
 }
 
 export const processIo: Io = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  stdoutBytes: async (chunk) => {
+    if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+  },
+  stdoutIsTTY: isatty(1),
 };
+
+/**
+ * Raw bytes on stdout, never decoded: through `stdoutBytes`, else as latin1 text (one character
+ * per byte, which maps back to the same bytes; what a test's text-only Io gets).
+ */
+export async function writeBytes(io: Io, chunk: Uint8Array): Promise<void> {
+  if (io.stdoutBytes) await io.stdoutBytes(chunk);
+  else io.stdout(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1'));
+}
 
 export type Row = Record<string, unknown>;
 
@@ -94,4 +117,35 @@ export function startProgress(
       io.stderr('\r\u001b[K');
     },
   };
+}
+
+/**
+ * Replaces what a live view showed on the terminal with `text`: the cursor goes home and the
+ * screen is cleared below it, as watch(1) does, which stays right however lines wrapped.
+ */
+export function redrawScreen(io: Io, text: string): void {
+  io.stdout(`\u001b[H\u001b[J${text}`);
+}
+
+/** `1.5 MiB`, `512 B`: sizes for a person. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+const BAR_WIDTH = 24;
+
+/** `[=========>         ] 45% 1.2 MiB / 2.6 MiB`, or `1.2 MiB` when the total is unknown. */
+export function formatProgressBar(received: number, total: number | null): string {
+  if (total === null || total <= 0) return formatBytes(received);
+  const share = Math.min(1, received / total);
+  const filled = Math.round(share * BAR_WIDTH);
+  const bar = '='.repeat(Math.max(0, filled - 1)) + (filled > 0 ? (share < 1 ? '>' : '=') : '');
+  return `[${bar.padEnd(BAR_WIDTH)}] ${Math.floor(share * 100)}% ${formatBytes(received)} / ${formatBytes(total)}`;
 }

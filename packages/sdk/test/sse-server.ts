@@ -70,3 +70,15 @@ export function anEvent(
     description: `event ${seq}: ${status}`,
   };
 }
+
+/** A named event (`event: log`…), with an SSE id when given. */
+export function sseNamed(
+  res: ServerResponse,
+  event: string,
+  data: unknown,
+  id?: number | string,
+): void {
+  res.write(
+    `event: ${event}\n${id !== undefined ? `id: ${id}\n` : ''}data: ${JSON.stringify(data)}\n\n`,
+  );
+}

@@ -46,13 +46,20 @@ export class NotFoundError extends APIError {
 }
 export class ConflictError extends APIError {
   override name = 'ConflictError';
-  /** The job the conflict is about, as the gateway named it (e.g. JOB_NOT_CANCELLABLE). */
-  get job(): { id: string | null; status: string | null } {
+  /**
+   * The job the conflict is about, as the gateway named it: the ended job of JOB_NOT_CANCELLABLE,
+   * or the job that holds the key of JOB_ALREADY_RUNNING (with its name and since when it is in
+   * its status). What the gateway did not say is null.
+   */
+  get job(): {
+    id: string | null;
+    status: string | null;
+    name: string | null;
+    since: string | null;
+  } {
     const d = this.details ?? {};
-    return {
-      id: typeof d.jobId === 'string' ? d.jobId : null,
-      status: typeof d.status === 'string' ? d.status : null,
-    };
+    const text = (v: unknown) => (typeof v === 'string' ? v : null);
+    return { id: text(d.jobId), status: text(d.status), name: text(d.name), since: text(d.since) };
   }
 }
 export class RateLimitError extends APIError {

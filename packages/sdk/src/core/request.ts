@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 import type { z } from 'zod';
 import type { TokenProvider } from '../auth/types.js';
@@ -107,12 +108,15 @@ const BACKOFF_MAX_MS = 8_000;
 export class RequestCore {
   private readonly http: AxiosInstance;
   readonly maxRetries: number;
+  /** Per attempt; also how long a download may go without a byte. */
+  readonly timeoutMs: number;
 
   constructor(private readonly options: ClientOptions) {
     this.maxRetries = options.maxRetries ?? 2;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
     this.http = axios.create({
       baseURL: options.baseUrl.replace(/\/+$/, ''),
-      timeout: options.timeoutMs ?? 60_000,
+      timeout: this.timeoutMs,
       // Every status comes back to us; we decide what is an error.
       validateStatus: () => true,
       headers: { Accept: 'application/json' },
@@ -160,17 +164,18 @@ export class RequestCore {
           headers,
           signal: opts.signal,
           responseType: 'stream',
-          timeout: opts.connectTimeoutMs ?? this.options.timeoutMs ?? 60_000,
+          timeout: opts.connectTimeoutMs ?? this.timeoutMs,
           decompress: false,
         });
       },
       async (res) => readErrorBody(res.data as Readable),
     );
-    return {
-      status: res.status,
-      headers: flatHeaders(res.headers),
-      body: res.data as Readable,
-    };
+    const body = res.data as Readable & { socket?: Socket | null };
+    // The transport would destroy the socket after `timeout` without a byte, for the body's
+    // whole life, which looks like a cut. The caller watches the body instead, with its own
+    // clock (SSE heartbeats, a download's idle timeout) and its own errors.
+    body.socket?.setTimeout(0);
+    return { status: res.status, headers: flatHeaders(res.headers), body };
   }
 
   /**
@@ -247,6 +252,53 @@ export class RequestCore {
       ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
     });
   }
+}
+
+export interface GuardBodyOptions {
+  /** The call's signal: once it aborts, the body fails with AbortError. */
+  signal?: AbortSignal;
+  /** No byte for this long while the reader waits for one: TimeoutError. */
+  idleTimeoutMs: number;
+  /** What the body is, for messages: `the download of out/a.txt`. */
+  what: string;
+}
+
+/**
+ * A streamed answer's body (from `stream`) whose failures are the SDK's errors, like every
+ * other failure: AbortError once the signal aborts, TimeoutError when the gateway goes silent,
+ * ConnectionError when the connection is cut (reset, or closed before Content-Length). Nothing
+ * is retried: bytes were already delivered. Read at the reader's pace (the idle clock runs only
+ * while the reader waits), never buffered whole; destroying it hangs up.
+ */
+export function guardBody(
+  body: Readable,
+  { signal, idleTimeoutMs, what }: GuardBodyOptions,
+): Readable {
+  async function* chunks(): AsyncGenerator<Buffer, void, undefined> {
+    const it = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    let idle: NodeJS.Timeout | undefined;
+    let silent = false;
+    try {
+      for (;;) {
+        idle = setTimeout(() => {
+          silent = true;
+          body.destroy(new Error('idle'));
+        }, idleTimeoutMs);
+        const next = await it.next();
+        clearTimeout(idle);
+        if (next.done) return;
+        yield next.value;
+      }
+    } catch (err) {
+      if (signal?.aborted) throw new AbortError('aborted');
+      if (silent) throw new TimeoutError(`${what} stalled: no data for ${idleTimeoutMs} ms`);
+      throw new ConnectionError(`${what} was cut: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(idle);
+      body.destroy();
+    }
+  }
+  return Readable.from(chunks(), { objectMode: false });
 }
 
 /** Exponential backoff with full jitter; Retry-After (seconds or a date) wins when given. */

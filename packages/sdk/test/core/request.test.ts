@@ -59,7 +59,7 @@ describe('retries', () => {
     const err = await new Hpcgate({ baseUrl }).jobs.cancelJob({ jobId: aJob.id }).catch((e) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect(err.code).toBe('JOB_NOT_CANCELLABLE');
-    expect(err.job).toEqual({ id: aJob.id, status: 'FINISHED' });
+    expect(err.job).toEqual({ id: aJob.id, status: 'FINISHED', name: null, since: null });
   });
 
   it('a 429 after every retry is a RateLimitError', async () => {

@@ -27,9 +27,20 @@ describe('client.jobs', () => {
     expect(ids).toEqual([aJob.id, second.id]);
   });
 
-  it('cancelJob sends the mode and wait', async () => {
+  it('cancelJob sends the mode, and no wait unless asked', async () => {
+    nock(baseUrl).post(`/v3/jobs/${aJob.id}/cancel`, { mode: 'force-stop' }).reply(202, aJob);
+    const job = await new Hpcgate({ baseUrl }).jobs.cancelJob({
+      jobId: aJob.id,
+      mode: 'force-stop',
+    });
+    expect(job.status).toBe('RUNNING');
+  });
+
+  it('cancelJob with wait and no event stream: the gateway holds the answer for what is left', async () => {
+    const sent: { mode?: string; wait?: number }[] = [];
     nock(baseUrl)
-      .post(`/v3/jobs/${aJob.id}/cancel`, { mode: 'force-stop', wait: 5 })
+      // No interceptor for the event stream: it cannot be opened, so the gateway waits instead.
+      .post(`/v3/jobs/${aJob.id}/cancel`, (body) => sent.push(body) > 0)
       .reply(200, { ...aJob, status: 'CANCELLED' });
     const job = await new Hpcgate({ baseUrl }).jobs.cancelJob({
       jobId: aJob.id,
@@ -37,6 +48,10 @@ describe('client.jobs', () => {
       wait: 5,
     });
     expect(job.status).toBe('CANCELLED');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.mode).toBe('force-stop');
+    expect(sent[0]?.wait).toBeGreaterThan(0);
+    expect(sent[0]?.wait).toBeLessThanOrEqual(5);
   });
 
   it('waitForJob polls until a terminal state', async () => {
@@ -71,7 +86,13 @@ describe('client.jobs', () => {
   it('stopJobs sends the selector', async () => {
     nock(baseUrl)
       .post('/v3/jobs/stop', { selector: { names: ['sweep-*'] }, mode: 'cancel', whatIf: true })
-      .reply(200, { mode: 'cancel', whatIf: true, results: [] });
+      .reply(200, {
+        mode: 'cancel',
+        whatIf: true,
+        status: 'NO_JOBS_RUNNING',
+        message: 'no job executions are currently running that match names=[sweep-*]',
+        results: [],
+      });
     const res = await new Hpcgate({ baseUrl }).jobs.stopJobs({
       selector: { names: ['sweep-*'] },
       mode: 'cancel',

@@ -3,27 +3,27 @@ import type { Argv, CommandModule } from 'yargs';
 import { type ArgsOf, type CommandContext, clientFor, type GlobalArgs } from '../../context.js';
 import { CliError, ExitCode, toCliError, usage, worstExitCode } from '../../errors.js';
 import { cell, printJson, startProgress } from '../../output.js';
-import { isTerminal, STOP_MODES } from './states.js';
-import { stateText } from './views.js';
+import { cancelFlags, type StopSpec, stopFromFlags } from './cancel-flags.js';
+import { resultLine, stopStateText } from './cancel-words.js';
+import { isTerminal } from './states.js';
 
-/** The longest the gateway holds a cancel request open (`wait`); the rest is polled here. */
-const GATEWAY_MAX_WAIT_S = 300;
 const CONCURRENCY = 8;
 
 const builder = (y: Argv<GlobalArgs>) =>
-  y
+  cancelFlags(
     // Optional for yargs only: `--wait <id>` takes the id, and parseWait gives it back.
-    .positional('ids', { type: 'string', array: true, describe: 'job ids' })
-    .option('mode', {
-      choices: STOP_MODES,
-      default: 'cancel' as StopMode,
-      describe: 'how to stop (docs/stopping.md: cancel, interrupt, force-stop, terminate)',
-    })
+    y.positional('ids', { type: 'string', array: true, describe: 'job ids' }),
+  )
     .option('wait', {
       describe: 'wait for the job to end, at most this many seconds (no value: no limit)',
     })
     .example('$0 jobs cancel <id>', 'ask Slurm to cancel it; prints where the job is')
     .example('$0 jobs cancel <id> --mode force-stop --wait 30', 'kill it now; wait up to 30 s')
+    .example('$0 jobs cancel <id> --drain', 'an array: start no new task, let the running finish')
+    .example(
+      '$0 jobs cancel <id> --interrupt --escalate 30s --escalate 60s:terminate',
+      'SIGINT; force-stop 30 s later if it still runs, terminate 60 s after that',
+    )
     .example('$0 jobs cancel <id1> <id2> --json', 'several jobs; one result each');
 
 export interface CancelResult {
@@ -50,20 +50,22 @@ export function cancelCommand(
     handler: async (args) => {
       const { ids, waitS } = parseWait(args.ids ?? [], args.wait);
       if (ids.length === 0) throw usage('name the jobs to cancel: hpcgate jobs cancel <id...>');
+      // Before anything is sent: a bad --escalate is one usage error, not one per job.
+      const stop = stopFromFlags(args);
       const client = await clientFor(args, ctx);
       const progress = startProgress(
         ctx.io,
         ctx.stderrIsTTY && waitS !== undefined,
         () =>
-          `${args.mode} requested; waiting for ${ids.length === 1 ? 'the job' : 'the jobs'} to end`,
+          `${stop.mode} requested; waiting for ${ids.length === 1 ? 'the job' : 'the jobs'} to end`,
       );
       let results: CancelResult[];
       try {
-        results = await mapLimit(ids, CONCURRENCY, (id) => cancelOne(client, id, args.mode, waitS));
+        results = await mapLimit(ids, CONCURRENCY, (id) => cancelOne(client, id, stop, waitS));
       } finally {
         progress.stop();
       }
-      report(ctx, args.mode, results, args.json);
+      report(ctx, stop.mode, results, args.json);
       const code = worstExitCode(results.map((r) => r.exitCode));
       if (code !== ExitCode.OK) throw new CliError('', code, true);
     },
@@ -91,31 +93,18 @@ function parseWait(ids: string[], wait: unknown): { ids: string[]; waitS: number
 async function cancelOne(
   client: Hpcgate,
   jobId: string,
-  mode: StopMode,
+  { mode, escalate }: StopSpec,
   waitS: number | undefined,
 ): Promise<CancelResult> {
-  const started = Date.now();
   try {
-    const wait = waitS === undefined ? undefined : Math.min(waitS, GATEWAY_MAX_WAIT_S);
-    let job = await client.jobs.cancelJob({ jobId, mode, ...(wait ? { wait } : {}) });
-    if (waitS !== undefined && !isTerminal(job.status)) {
-      const left = waitS * 1000 - (Date.now() - started);
-      if (left > 0) {
-        let last = job;
-        job = await client.jobs
-          .waitForJob({
-            jobId,
-            ...(Number.isFinite(left) ? { timeoutMs: left } : {}),
-            onPoll: (j) => {
-              last = j;
-            },
-          })
-          .catch((err: Error) => {
-            if (err.name === 'TimeoutError') return last;
-            throw err;
-          });
-      }
-    }
+    // With a wait, the SDK follows the job's event stream (or lets the gateway hold the answer,
+    // then polls) and resolves to the job as it is once it ended or the wait is over.
+    const job = await client.jobs.cancelJob({
+      jobId,
+      mode,
+      ...(escalate ? { escalate } : {}),
+      ...(waitS ? { wait: waitS } : {}),
+    });
     const ended = isTerminal(job.status);
     // Waited for the end and it did not come: like any other wait that ran out of time.
     const late = waitS !== undefined && !ended;
@@ -124,7 +113,7 @@ async function cancelOne(
       outcome: ended ? 'ended' : 'requested',
       status: job.status,
       message: late
-        ? `${mode} requested for ${jobId}, but after ${waitS} s the job is still ${stateText(job)}`
+        ? `${mode} requested for ${jobId}, but after ${waitS} s the job is still ${stopStateText(mode, job)}`
         : null,
       job,
       exitCode: late ? ExitCode.SERVER : ExitCode.OK,
@@ -153,15 +142,6 @@ function report(ctx: CommandContext, mode: StopMode, results: CancelResult[], js
     if (r.exitCode !== ExitCode.OK) ctx.io.stderr(`hpcgate: ${cell(r.message)}\n`);
     else if (!json && r.job) ctx.io.stdout(`${cell(resultLine(mode, r.job))}\n`);
   }
-}
-
-/** Never "cancelled" unless the job's status says so. */
-function resultLine(mode: StopMode, job: Job): string {
-  if (job.status === 'CANCELLED') return `cancelled ${job.id}: job is ${stateText(job)}`;
-  if (isTerminal(job.status)) {
-    return `job ${job.id} ended ${stateText(job)} before the ${mode} took effect`;
-  }
-  return `${mode} requested for ${job.id}: job is ${stateText(job)}`;
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {

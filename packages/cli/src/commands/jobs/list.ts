@@ -27,6 +27,10 @@ const builder = (y: Argv<GlobalArgs>) =>
       type: 'boolean',
       describe: 'every matching job, page by page',
     })
+    .option('include-hidden', {
+      type: 'boolean',
+      describe: 'also the jobs you hid (`jobs hide`)',
+    })
     .conflicts('all', 'limit')
     .example('$0 jobs list --status PENDING,RUNNING', 'what is still queued or running')
     .example("$0 jobs list --name 'exp-*' --all --json", 'every job of a sweep, as JSON');
@@ -49,6 +53,7 @@ export function listCommand(
       if (args.system) filters.execSystemId = args.system;
       const limit = positiveInt('limit', args.limit);
       if (limit) filters.limit = limit;
+      if (args.includeHidden) filters.includeHidden = true;
       const { jobs } = await clientFor(args, ctx);
       let page: { jobs: Job[]; nextCursor: string | null };
       if (args.all) {

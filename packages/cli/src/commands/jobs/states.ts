@@ -15,6 +15,7 @@ const MODE_SET: Record<StopMode, true> = {
   interrupt: true,
   'force-stop': true,
   terminate: true,
+  drain: true,
 };
 
 export const JOB_STATUSES = Object.keys(STATUS_SET) as JobStatus[];

@@ -11,7 +11,7 @@ import {
   STDIN_ARG,
 } from '../../context.js';
 import { CliError, ExitCode, usage, worstExitCode } from '../../errors.js';
-import { formatTable, printJson, printTable, type Row } from '../../output.js';
+import { cell, formatTable, printJson, printTable, type Row } from '../../output.js';
 import { parseJobIds, parseStatuses } from './parse.js';
 import { STOP_MODES } from './states.js';
 import { jobRow, stateText } from './views.js';
@@ -95,6 +95,8 @@ export function stopCommand(
         selector: { ...selector, ids: matched.map((r) => r.jobId) },
         mode,
       });
+      // They all ended between the look and the stop: nothing runs, which is what was asked.
+      if (done.status === 'NO_JOBS_RUNNING') return nothingToStop(ctx, args, mode, done);
       report(ctx, args, done);
     },
   };
@@ -118,18 +120,25 @@ function selectorOf(args: StopArgs, ids: string[]): JobSelector {
   return selector;
 }
 
+/**
+ * Nothing matched runs (the gateway's NO_JOBS_RUNNING): its message, which names the selector
+ * and how many matches had already ended, and exit 0: "none of these runs" holds.
+ */
 function nothingToStop(
   ctx: CommandContext,
   args: StopArgs,
   mode: StopMode,
-  preview: StopJobsResponse = { mode, whatIf: true, results: [] },
+  preview: StopJobsResponse = {
+    mode,
+    whatIf: true,
+    status: 'NO_JOBS_RUNNING',
+    message: 'no job ids on stdin: nothing to stop',
+    results: [],
+  },
 ): void {
   if (args.passthru) printJson(ctx.io, { jobs: [] });
   else if (args.json) printJson(ctx.io, preview);
-  else ctx.io.stdout('no matching jobs\n');
-  const ended = preview.results.length;
-  if (ended)
-    ctx.io.stderr(`(${ended} matching ${ended === 1 ? 'job has' : 'jobs have'} already ended)\n`);
+  else ctx.io.stdout(`${cell(preview.message)}\n`);
 }
 
 /** A person must type the mode's name; a script must say --yes. Never waits on a pipe. */

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { SubmitJobRequest } from '@hpcgate/sdk';
 import type { Argv, CommandModule } from 'yargs';
-import { listValues, positiveInt, repeated } from '../../args.js';
+import { listValues, repeated } from '../../args.js';
 import { resolveSettings } from '../../config.js';
 import {
   type ArgsOf,
@@ -15,29 +15,19 @@ import {
 } from '../../context.js';
 import { usage } from '../../errors.js';
 import { printKeyValue } from '../../output.js';
-import { parseEnv, parseMemory } from './parse.js';
+import { explainAlreadyRunning } from './already-running.js';
+import { arrayFlags, arrayFromFlags } from './array-flags.js';
+import { parseEnv } from './parse.js';
+import { fieldsFromFlags, submitFlags } from './submit-flags.js';
 import { jobFields } from './views.js';
 import { requireFinished, waitWithProgress } from './waiting.js';
 
-const repeatable = (describe: string) =>
-  ({ type: 'string', array: true, nargs: 1, describe }) as const;
-
 const builder = (y: Argv<GlobalArgs>) =>
-  y
-    .positional('script', { type: 'string', describe: 'batch script file, or - to read stdin' })
-    .option('command', { type: 'string', describe: 'a command line instead of a script' })
-    .option('name', { type: 'string', describe: 'job name (default: the script file name)' })
-    .option('system', { type: 'string', describe: 'execution system (default: $HPCGATE_SYSTEM)' })
-    .option('partition', { type: 'string', describe: 'Slurm partition' })
-    .option('time', { type: 'number', describe: 'time limit, in minutes' })
-    .option('nodes', { type: 'number', describe: 'number of nodes' })
-    .option('cpus', { type: 'number', describe: 'CPUs per task' })
-    .option('mem', { type: 'string', describe: 'memory, in MB or as 512M, 4G' })
-    .option('workdir', { type: 'string', describe: 'working directory on the cluster' })
-    .option('tag', repeatable('a tag (repeatable)'))
-    .option('arg', repeatable('an argument for the script (repeatable; also after --)'))
-    .option('env', repeatable('NAME=VALUE in the job environment (repeatable)'))
-    .option('description', { type: 'string', describe: 'free text' })
+  arrayFlags(
+    submitFlags(
+      y.positional('script', { type: 'string', describe: 'batch script file, or - to read stdin' }),
+    ),
+  )
     .option('wait', {
       type: 'boolean',
       default: false,
@@ -45,7 +35,15 @@ const builder = (y: Argv<GlobalArgs>) =>
     })
     .example('$0 jobs submit train.sh --system cluster-a --time 30 --mem 4G', 'submit a script')
     .example("$0 jobs submit --command 'hostname' --wait", 'run a command, wait for its end')
-    .example('generate.sh | $0 jobs submit - --name gen -- --seed 7', 'script from stdin, args');
+    .example(
+      "$0 jobs submit --command 'sync.sh' --name nightly-sync --exclusive",
+      'refused while the last nightly-sync still runs',
+    )
+    .example('generate.sh | $0 jobs submit - --name gen -- --seed 7', 'script from stdin, args')
+    .example(
+      '$0 jobs submit sweep.sh --array 1-100 --max-parallel 10',
+      'one task per index ($SLURM_ARRAY_TASK_ID), at most 10 at once',
+    );
 
 /** `hpcgate jobs submit <script>`: submits, prints the job; `--wait` also waits for its end. */
 export function submitCommand(
@@ -58,7 +56,7 @@ export function submitCommand(
     handler: async (args) => {
       const request = await submitRequest(args, ctx);
       const client = await clientFor(args, ctx);
-      let job = await client.jobs.submitJob(request);
+      let job = await client.jobs.submitJob(request).catch(explainAlreadyRunning);
       if (!args.wait) {
         printKeyValue(ctx.io, jobFields(job), args.json, job);
         return;
@@ -93,25 +91,16 @@ async function submitRequest(args: SubmitArgs, ctx: CommandContext): Promise<Sub
     );
   }
   const request: SubmitJobRequest = {
+    ...fieldsFromFlags(args),
     name: args.name ?? (args.script && !fromStdin ? basename(args.script) : 'job'),
     execSystemId: system,
+    // Always sent, empty or not: a new job has no old values to keep.
     args: [...repeated(args.arg), ...repeated(args['--'])],
     env: parseEnv(args.env),
     tags: listValues(args.tag),
   };
   if (script !== undefined) request.script = script;
-  if (args.command !== undefined) request.command = args.command;
-  const optional = {
-    partition: args.partition,
-    workingDir: args.workdir,
-    description: args.description,
-    maxMinutes: positiveInt('time', args.time),
-    nodes: positiveInt('nodes', args.nodes),
-    cpusPerTask: positiveInt('cpus', args.cpus),
-    memoryMB: parseMemory(args.mem),
-  };
-  for (const [k, v] of Object.entries(optional)) {
-    if (v !== undefined) Object.assign(request, { [k]: v });
-  }
+  const array = arrayFromFlags(args);
+  if (array) request.array = array;
   return request;
 }

@@ -1,5 +1,6 @@
 import type { Job, JobEvent } from '@hpcgate/sdk';
 import type { Row } from '../../output.js';
+import { arrayText, taskCountsLine } from './array-views.js';
 
 /** One line of `jobs list` (and of every table of jobs). */
 export function jobRow(job: Job): Row {
@@ -23,6 +24,8 @@ export function jobFields(job: Job): Row {
     execSystemId: job.execSystemId,
     status: job.status,
     condition: job.condition,
+    // A job array's counts, beside the status they sum up; a job of one part has no such line.
+    tasks: job.tasks ? taskCountsLine(job.tasks) : undefined,
     lastMessage: job.lastMessage,
     remoteJobId: job.remoteJobId,
     remoteUser: job.remoteUser,
@@ -42,9 +45,14 @@ export function jobFields(job: Job): Row {
     cpusPerTask: job.cpusPerTask,
     memoryMB: job.memoryMB,
     maxMinutes: job.maxMinutes,
+    array: job.array ? arrayText(job.array) : undefined,
     workingDir: job.workingDir,
     tags: job.tags,
     description: job.description,
+    exclusiveKey: job.exclusiveKey,
+    hidden: job.hidden,
+    resubmittedFrom: job.resubmittedFrom,
+    resubmittedAs: job.resubmittedAs,
     // The script can be long, and env values can be secrets: see --json for them.
     command: job.command ?? undefined,
     script: job.script === null ? undefined : `(${job.script.split('\n').length} lines)`,
@@ -74,6 +82,6 @@ export function stateText(job: Job): string {
 }
 
 /** `2026-11-23T10:00:00.123Z` → `2026-11-23T10:00:00Z`. */
-function shortTime(iso: string): string {
+export function shortTime(iso: string): string {
   return iso.replace(/\.\d+Z$/, 'Z');
 }

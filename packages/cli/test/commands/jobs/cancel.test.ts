@@ -10,8 +10,31 @@ import {
   run,
   useNock,
 } from '../../fixtures.js';
+import { heldStreams, unmatchedRequests } from './streams.js';
 
 useNock();
+const heldStream = heldStreams();
+const unmatched = unmatchedRequests();
+
+const historyEvent = (seq: number, status: string) => ({
+  jobId: aJob.id,
+  seq,
+  at: `2026-11-23T10:00:0${seq}.000Z`,
+  event: 'STATUS_CHANGED',
+  status,
+  actor: null,
+  description: `now ${status}`,
+});
+
+/** The job's event stream, open and holding its history so far (RUNNING). */
+function eventStream() {
+  const stream = heldStream();
+  stream.event(1, historyEvent(1, 'RUNNING'));
+  gateway()
+    .get(`/v3/jobs/${aJob.id}/events`)
+    .reply(200, () => stream.body, { 'content-type': 'text/event-stream' });
+  return stream;
+}
 
 const notCancellable = (id: string, status: string) =>
   apiError('JOB_NOT_CANCELLABLE', `job ${id} is ${status}: only … can be stopped`, {
@@ -35,17 +58,21 @@ describe('jobs cancel', () => {
     expect(r.out).toBe(
       `cancelled ${aJob.id}: job is CANCELLED (CANCELLED_BY_USER, Slurm job 42)\n`,
     );
+    expect(unmatched()).toEqual([]);
   });
 
   it('a job that ended on its own meanwhile is not called cancelled', async () => {
+    eventStream();
     gateway()
-      .post(`/v3/jobs/${aJob.id}/cancel`, { mode: 'interrupt', wait: 5 })
+      // With the stream open, the SDK waits on it: the gateway is not asked to hold the answer.
+      .post(`/v3/jobs/${aJob.id}/cancel`, { mode: 'interrupt' })
       .reply(200, { ...aJob, status: 'FINISHED', condition: 'NORMAL_COMPLETION', exitCode: 0 });
     const r = await run(['jobs', 'cancel', aJob.id, '--mode', 'interrupt', '--wait', '5']);
     expect(r.code).toBe(ExitCode.OK);
     expect(r.out).toBe(
       `job ${aJob.id} ended FINISHED (NORMAL_COMPLETION, exit code 0, Slurm job 42) before the interrupt took effect\n`,
     );
+    expect(unmatched()).toEqual([]);
   });
 
   it('409: not cancellable → exit 3, one line', async () => {
@@ -104,27 +131,34 @@ describe('jobs cancel', () => {
     });
   });
 
-  it('--wait <id>: the id is not taken for the number; waits with no limit', async () => {
+  it('--wait <id>: the id is not taken for the number; waits on the event stream, no limit', async () => {
+    const stream = eventStream();
     gateway()
-      .post(`/v3/jobs/${aJob.id}/cancel`, { mode: 'cancel', wait: 300 })
-      .reply(202, aJob)
+      .post(`/v3/jobs/${aJob.id}/cancel`, { mode: 'cancel' })
+      .reply(() => {
+        // Slurm confirms the end a moment after the request was accepted.
+        setImmediate(() => {
+          stream.event(2, historyEvent(2, 'CANCELLED'));
+          stream.named('end', { jobId: aJob.id, status: 'CANCELLED' });
+        });
+        return [202, aJob];
+      })
       .get(`/v3/jobs/${aJob.id}`)
       .reply(200, cancelled);
     const r = await run(['jobs', 'cancel', '--wait', aJob.id]);
     expect(r.code).toBe(ExitCode.OK);
-    expect(r.out).toMatch(/^cancelled /);
+    expect(r.out).toBe(
+      `cancelled ${aJob.id}: job is CANCELLED (CANCELLED_BY_USER, Slurm job 42)\n`,
+    );
   });
 
   it('--wait N: still running after N s → exit 5, and says so', async () => {
+    eventStream();
     gateway()
-      .post(`/v3/jobs/${aJob.id}/cancel`, { mode: 'cancel', wait: 0.3 })
+      .post(`/v3/jobs/${aJob.id}/cancel`, { mode: 'cancel' })
       .reply(202, aJob)
-      // How many polls fit in 0.3 s depends on the machine's load: one is certain, more may come.
+      // Read once the wait is over: the job as it is then.
       .get(`/v3/jobs/${aJob.id}`)
-      .reply(200, aJob)
-      .get(`/v3/jobs/${aJob.id}`)
-      .times(10)
-      .optionally()
       .reply(200, aJob);
     const r = await run(['jobs', 'cancel', aJob.id, '--wait', '0.3']);
     expect(r.code).toBe(ExitCode.SERVER);
@@ -133,6 +167,23 @@ describe('jobs cancel', () => {
       r.err,
       new RegExp(`cancel requested for ${aJob.id}, but after 0.3 s the job is still RUNNING`),
     );
+    expect(unmatched()).toEqual([]);
+  });
+
+  it('--wait N without an event stream: the gateway holds the answer for the wait', async () => {
+    const waits: unknown[] = [];
+    gateway()
+      .get(`/v3/jobs/${aJob.id}/events`)
+      .reply(404, apiError('ROUTE_NOT_FOUND', 'Route GET not found'))
+      .post(`/v3/jobs/${aJob.id}/cancel`, (body: { wait?: unknown }) => waits.push(body.wait) > 0)
+      .reply(200, cancelled);
+    const r = await run(['jobs', 'cancel', aJob.id, '--wait', '20']);
+    expect(r.code).toBe(ExitCode.OK);
+    expect(r.out).toMatch(/^cancelled /);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(0);
+    expect(waits[0]).toBeLessThanOrEqual(20);
+    expect(unmatched()).toEqual([]);
   });
 
   it('no ids is a usage error', async () => {

@@ -13,6 +13,21 @@ import {
 useNock();
 
 describe('jobs list', () => {
+  it('--include-hidden asks for the hidden jobs too; without it, nothing is sent about them', async () => {
+    gateway()
+      .get('/v3/jobs/list')
+      .query({ includeHidden: 'true' })
+      .reply(200, { jobs: [{ ...aJob, hidden: true }], nextCursor: null })
+      .get('/v3/jobs/list')
+      .query({})
+      .reply(200, { jobs: [], nextCursor: null });
+    const shown = await run(['jobs', 'list', '--include-hidden']);
+    expect(shown.code).toBe(ExitCode.OK);
+    expect(shown.out).toContain(aJob.id);
+    const plain = await run(['jobs', 'list']);
+    expect(plain.out).toBe('(none)\n');
+  });
+
   it('prints a table: ID NAME STATUS CONDITION REMOTE_ID CREATED', async () => {
     gateway()
       .get('/v3/jobs/list')

@@ -30,11 +30,20 @@ const wouldStop = (job: Job) => ({
 });
 const stopped = (job: Job) => ({ ...wouldStop(job), outcome: 'stopped' });
 
+type StopResultLike = { outcome: string } & Record<string, unknown>;
+
+/** A bulk stop's answer, with `status` as the gateway derives it from the results. */
+function answer(mode: string, whatIf: boolean, results: StopResultLike[], message = 'said') {
+  const running = results.some((r) => r.outcome !== 'not_cancellable');
+  const status = !running ? 'NO_JOBS_RUNNING' : whatIf ? 'WOULD_STOP' : 'STOPPED';
+  return { mode, whatIf, status, message, results };
+}
+
 /** The what-if call; records its body. */
-function preview(results: unknown[], seen: StopBody[] = []): nock.Scope {
+function preview(results: StopResultLike[], seen: StopBody[] = [], message = 'said'): nock.Scope {
   return gateway()
     .post('/v3/jobs/stop', (b: StopBody) => b.whatIf === true && Boolean(seen.push(b)))
-    .reply(200, { mode: 'cancel', whatIf: true, results });
+    .reply(200, answer('cancel', true, results, message));
 }
 
 /** The real stop call (whatIf absent); records its body. */
@@ -75,11 +84,34 @@ describe('jobs stop', () => {
     expectOneErrorLine(r.err, /pick one/);
   });
 
-  it('nothing matches: "no matching jobs", exit 0, no stop', async () => {
-    preview([]);
+  it('nothing runs: the gateway’s NO_JOBS_RUNNING message, exit 0, no stop', async () => {
+    const message = 'no job executions are currently running that match names=[exp-*]';
+    preview([], [], message);
     const r = await run(['jobs', 'stop', '--name', 'exp-*', '--yes']);
     expect(r.code).toBe(ExitCode.OK);
-    expect(r.out).toBe('no matching jobs\n');
+    expect(r.out).toBe(`${message}\n`);
+    expect(r.err).toBe('');
+  });
+
+  it('every match had ended: the message says so, exit 0, no stop', async () => {
+    const message =
+      'no job executions are currently running that match names=[exp-*] (1 matching job has already ended)';
+    preview([{ ...wouldStop(cancelled), outcome: 'not_cancellable' }], [], message);
+    const r = await run(['jobs', 'stop', '--name', 'exp-*', '--yes']);
+    expect(r.code).toBe(ExitCode.OK);
+    expect(r.out).toBe(`${message}\n`);
+  });
+
+  it('the jobs ended between the look and the stop: NO_JOBS_RUNNING, exit 0', async () => {
+    preview([wouldStop(aJob)]);
+    const message = `no job executions are currently running that match ids=[${aJob.id}] (1 matching job has already ended)`;
+    realStop().reply(
+      200,
+      answer('cancel', false, [{ ...wouldStop(cancelled), outcome: 'not_cancellable' }], message),
+    );
+    const r = await run(['jobs', 'stop', aJob.id, '--yes']);
+    expect(r.code).toBe(ExitCode.OK);
+    expect(r.out).toBe(`${message}\n`);
   });
 
   it('--what-if lists what would be stopped, and stops nothing', async () => {
@@ -133,11 +165,7 @@ describe('jobs stop', () => {
       wouldStop(aJob),
       { ...wouldStop(otherJob), outcome: 'not_cancellable', status: 'FINISHED' },
     ]);
-    realStop(seen).reply(200, {
-      mode: 'cancel',
-      whatIf: false,
-      results: [stopped(aJob)],
-    });
+    realStop(seen).reply(200, answer('cancel', false, [stopped(aJob)]));
     const r = await run(
       ['jobs', 'stop', '--name', 'sweep-*', '--tag', 'exp', '--system', 'cluster'],
       {
@@ -160,11 +188,10 @@ describe('jobs stop', () => {
 
   it('--yes without a terminal proceeds; a job already CANCELLED says so', async () => {
     preview([wouldStop(aJob)]);
-    realStop().reply(200, {
-      mode: 'force-stop',
-      whatIf: false,
-      results: [{ ...stopped(cancelled), status: 'CANCELLED' }],
-    });
+    realStop().reply(
+      200,
+      answer('force-stop', false, [{ ...stopped(cancelled), status: 'CANCELLED' }]),
+    );
     const r = await run(['jobs', 'stop', aJob.id, '--mode', 'force-stop', '--yes']);
     expect(r.code).toBe(ExitCode.OK);
     expect(r.out).toMatch(/cancelled: job is CANCELLED \(CANCELLED_BY_USER, Slurm job 42\)$/m);
@@ -172,10 +199,9 @@ describe('jobs stop', () => {
 
   it('a job that could not be stopped → exit 3, with a one-line summary', async () => {
     preview([wouldStop(aJob), wouldStop(otherJob)]);
-    realStop().reply(200, {
-      mode: 'cancel',
-      whatIf: false,
-      results: [
+    realStop().reply(
+      200,
+      answer('cancel', false, [
         stopped(aJob),
         {
           ...wouldStop(otherJob),
@@ -184,8 +210,8 @@ describe('jobs stop', () => {
           job: null,
           message: 'x',
         },
-      ],
-    });
+      ]),
+    );
     const r = await run(['jobs', 'stop', '--name', 'sweep-*', '--yes']);
     expect(r.code).toBe(ExitCode.CONFLICT);
     expect(r.out).toMatch(/sweep-2 +not cancellable: job is FINISHED$/m);
@@ -196,11 +222,7 @@ describe('jobs stop', () => {
     it('whitespace-separated ids, with --yes', async () => {
       const seen: StopBody[] = [];
       preview([wouldStop(aJob), wouldStop(otherJob)], seen);
-      realStop(seen).reply(200, {
-        mode: 'cancel',
-        whatIf: false,
-        results: [stopped(aJob), stopped(otherJob)],
-      });
+      realStop(seen).reply(200, answer('cancel', false, [stopped(aJob), stopped(otherJob)]));
       const r = await run(['jobs', 'stop', '-', '--yes'], {
         stdin: `${aJob.id}\n ${otherJob.id}\n`,
       });
@@ -231,10 +253,10 @@ describe('jobs stop', () => {
       expect(again[0]?.selector).toEqual({ ids: [aJob.id] });
     });
 
-    it('empty stdin: no matching jobs, and no request (an empty list must not widen the selection)', async () => {
+    it('empty stdin: nothing to stop, and no request (an empty list must not widen the selection)', async () => {
       const r = await run(['jobs', 'stop', '-', '--status', 'RUNNING', '--yes'], { stdin: '\n' });
       expect(r.code).toBe(ExitCode.OK);
-      expect(r.out).toBe('no matching jobs\n');
+      expect(r.out).toBe('no job ids on stdin: nothing to stop\n');
     });
 
     it('something that is not an id is a usage error', async () => {
@@ -246,7 +268,7 @@ describe('jobs stop', () => {
 
   it('--passthru prints the resulting jobs as JSON on stdout; the table goes to stderr', async () => {
     preview([wouldStop(aJob)]);
-    realStop().reply(200, { mode: 'cancel', whatIf: false, results: [stopped(aJob)] });
+    realStop().reply(200, answer('cancel', false, [stopped(aJob)]));
     const r = await run(['jobs', 'stop', '--id', aJob.id, '--yes', '--passthru']);
     expect(r.code).toBe(ExitCode.OK);
     expect(r.json()).toEqual({ jobs: [aJob] });
@@ -255,7 +277,7 @@ describe('jobs stop', () => {
 
   it('--json prints the gateway answer of the real stop, and nothing else', async () => {
     preview([wouldStop(aJob)]);
-    realStop().reply(200, { mode: 'cancel', whatIf: false, results: [stopped(aJob)] });
+    realStop().reply(200, answer('cancel', false, [stopped(aJob)]));
     const r = await run(['jobs', 'stop', '--id', aJob.id, '--yes', '--json']);
     expect(r.json()).toMatchObject({ whatIf: false, results: [{ outcome: 'stopped' }] });
     expect(r.err).toBe('');

@@ -142,6 +142,50 @@ describe('jobs submit', () => {
     expectOneErrorLine(r.err, /^hpcgate: invalid request: body.name: /);
   });
 
+  it('--exclusive sends exclusive; --exclusive-key sends the key alone (it implies exclusive)', async () => {
+    const bodies: Record<string, unknown>[] = [];
+    gateway()
+      .post('/v3/jobs/submit', (b) => bodies.push(b) > 0)
+      .times(2)
+      .reply(201, queued);
+    await run(['jobs', 'submit', '--command', 'sync.sh', '--name', 'nightly', '--exclusive']);
+    await run(['jobs', 'submit', '--command', 'sync.sh', '--exclusive', '--exclusive-key', 'etl']);
+    expect(bodies[0]).toMatchObject({ name: 'nightly', exclusive: true });
+    expect(bodies[0]).not.toHaveProperty('exclusiveKey');
+    expect(bodies[1]).toMatchObject({ exclusiveKey: 'etl' });
+    expect(bodies[1]).not.toHaveProperty('exclusive');
+  });
+
+  it('a singleton already running → exit 3, one line naming the job and how to stop it', async () => {
+    const since = '2026-11-23T10:00:01.000Z';
+    gateway()
+      .post('/v3/jobs/submit')
+      .reply(
+        409,
+        apiError('JOB_ALREADY_RUNNING', `A job named nightly is already running: job ${aJob.id}`, {
+          jobId: aJob.id,
+          name: 'nightly',
+          status: 'RUNNING',
+          since,
+          exclusiveKey: 'nightly',
+        }),
+      );
+    const r = await run([
+      'jobs',
+      'submit',
+      '--command',
+      'sync.sh',
+      '--name',
+      'nightly',
+      '--exclusive',
+    ]);
+    expect(r.code).toBe(ExitCode.CONFLICT);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(
+      `hpcgate: job ${aJob.id} (nightly) is already running: RUNNING since ${since}; stop it with: hpcgate jobs cancel ${aJob.id}\n`,
+    );
+  });
+
   it('--wait: waits for the end; FINISHED → exit 0 with the final job', async () => {
     gateway()
       .post('/v3/jobs/submit')
