@@ -12,7 +12,7 @@ import {
 } from '@hpcgate/contract';
 import { BadRequestError, ConnectionError, InvalidResponseError } from '../core/errors.js';
 import { guardBody, type RequestCore } from '../core/request.js';
-import type { CallOptions } from './jobs.js';
+import type { CallOptions } from './call-options.js';
 
 export interface ListOutputOptions extends CallOptions {
   jobId: string;

@@ -1,6 +1,6 @@
 import { type JobTasks, jobTasksResponseSchema } from '@hpcgate/contract';
 import type { RequestCore } from '../core/request.js';
-import type { CallOptions } from './jobs.js';
+import type { CallOptions } from './call-options.js';
 
 /**
  * A job array's tasks (`GET /v3/jobs/{jobId}/tasks`), by index, a page at a time. Every page

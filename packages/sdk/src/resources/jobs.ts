@@ -22,6 +22,7 @@ import {
 } from '@hpcgate/contract';
 import { AbortError, TimeoutError } from '../core/errors.js';
 import type { RequestCore } from '../core/request.js';
+import type { CallOptions } from './call-options.js';
 import { JobEventStream, type JobEventsOptions, type JobEventsSelector } from './job-events.js';
 import { type FollowLogsOptions, JobLogStream } from './job-logs.js';
 import {
@@ -40,9 +41,7 @@ import {
 } from './job-tasks.js';
 import { pollJob, type ReadJob, type WaitSpec, watchJobEvents } from './job-waiting.js';
 
-export interface CallOptions {
-  signal?: AbortSignal;
-}
+export type { CallOptions };
 
 export interface WaitForJobOptions extends CallOptions {
   jobId: string;

@@ -14,7 +14,7 @@ import {
 } from '@hpcgate/contract';
 import { z } from 'zod';
 import type { RequestCore } from '../core/request.js';
-import type { CallOptions } from './jobs.js';
+import type { CallOptions } from './call-options.js';
 
 /**
  * The request core's method type names GET and POST only; axios sends any, and the core's auth,
