@@ -11,6 +11,7 @@ import {
   NotAllowedError,
   UnknownSystemError,
 } from '../domain/errors.js';
+import { HttpError } from '../domain/http-error.js';
 import { TooManyActiveJobsError } from '../domain/limit-errors.js';
 import {
   JobNotFinishedError,
@@ -36,19 +37,7 @@ import {
   WebhookUrlUnresolvableError,
 } from '../webhooks/errors.js';
 
-/** A failure to show the client as it is: a status, a stable code and a message. */
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    readonly details?: Record<string, unknown>,
-    /** Extra response headers (e.g. Retry-After). */
-    readonly headers?: Record<string, string>,
-  ) {
-    super(message);
-  }
-}
+export { HttpError };
 
 interface Mapped {
   status: number;

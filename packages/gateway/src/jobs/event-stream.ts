@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { JobStreamEnd, JobStreamEvent } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
-import { HttpError } from '../errors/error-handler.js';
+import { HttpError } from '../domain/http-error.js';
 import { startSse } from './sse.js';
 
 /** A comment line this often keeps proxies and the socket timeout from closing a quiet stream. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { HttpError } from '../errors/error-handler.js';
+import { HttpError } from '../domain/http-error.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
