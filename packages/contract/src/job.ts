@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { jobOutputSummarySchema } from './job-output.js';
 import { jobConditionSchema, jobStatusSchema, stopModeSchema } from './job-status.js';
-import { jobArraySchema, phasesSchema, taskSummarySchema } from './job-tasks.js';
+import { arrayIndices, jobArraySchema, phasesSchema, taskSummarySchema } from './job-tasks.js';
 
 /** No control characters (newlines included): the text may reach logs, terminals and Slurm. */
 const SAFE_TEXT = /^\P{Cc}*$/u;
@@ -155,6 +155,8 @@ export const stopRequestSchema = z.object({
   /** When the first signal reached the cluster, by the cluster's clock (Slurm's end times use it). */
   signalledAt: z.string().nullable().default(null),
   message: z.string().nullable(),
+  /** A stop of some of an array's tasks only (Slurm's index list), or null for the whole job. */
+  tasks: z.string().nullable().optional(),
   /** The stronger stops still to come if Slurm still runs the job, and when the next is due. */
   escalation: z
     .object({ steps: z.array(z.lazy(() => escalationStepSchema)), dueAt: z.string() })
@@ -281,6 +283,15 @@ export const cancelJobRequestSchema = z
      * three in order, each stronger than the one before (drain < interrupt < cancel < force-stop <
      * terminate). Each delay counts from the step before it.
      */
+    /**
+     * Only these tasks of a job array (`"5-9"`, `"1,3"`): cancel or interrupt them, the others go
+     * on. Not with escalate.
+     */
+    tasks: z
+      .string()
+      .max(1024)
+      .refine((t) => arrayIndices(t) !== null, 'task indices like "5-9" or "1,3,7-9"')
+      .optional(),
     escalate: z
       .union([escalationStepSchema, z.array(escalationStepSchema).min(1).max(3)])
       .transform((e) => (Array.isArray(e) ? e : [e]))
@@ -301,7 +312,16 @@ export const cancelJobRequestSchema = z
         'each escalation step must be stronger than the one before it (drain < interrupt < cancel < force-stop < terminate)',
       path: ['escalate'],
     },
-  );
+  )
+  .refine((r) => r.tasks === undefined || r.mode === 'cancel' || r.mode === 'interrupt', {
+    message: 'tasks can be cancelled or interrupted, not stopped in another mode',
+    path: ['tasks'],
+  })
+  .refine((r) => r.tasks === undefined || r.escalate === undefined, {
+    message: 'a stop of some tasks does not escalate',
+    path: ['escalate'],
+  });
+
 export type CancelJobRequest = z.input<typeof cancelJobRequestSchema>;
 
 /** A comma-separated (or repeated) query parameter; given, it must name at least one value. */

@@ -17,7 +17,12 @@ import {
   type TaskSummary,
 } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
-import { JobNotFoundError, NotAllowedError, UnknownSystemError } from '../domain/errors.js';
+import {
+  InvalidJobRequestError,
+  JobNotFoundError,
+  NotAllowedError,
+  UnknownSystemError,
+} from '../domain/errors.js';
 import { TooManyActiveJobsError } from '../domain/limit-errors.js';
 import { exclusiveKeyOf, JobAlreadyRunningError, keyHolder } from '../domain/singleton.js';
 import { SchedulerUnavailableError } from '../scheduler/errors.js';
@@ -314,8 +319,11 @@ export class JobService {
     mode: StopMode,
     waitMs?: number,
     escalate: readonly EscalationStep[] = [],
+    tasks?: string,
   ): Promise<JobRecord> {
-    return this.stopper.request(caller, await this.get(caller, jobId), mode, waitMs, escalate);
+    const job = await this.get(caller, jobId);
+    if (tasks !== undefined) checkTasks(job, tasks);
+    return this.stopper.request(caller, job, mode, waitMs, escalate, tasks);
   }
 
   /**
@@ -342,4 +350,22 @@ export class JobService {
 function pendingTasks(total: number): TaskSummary {
   const counts = Object.fromEntries(TASK_STATUSES.map((t) => [t, 0])) as TaskSummary['counts'];
   return { total, counts: { ...counts, PENDING: total } };
+}
+
+/** A stop of some tasks names tasks of this job's array. */
+function checkTasks(job: JobRecord, tasks: string): void {
+  if (!job.array) {
+    throw new InvalidJobRequestError(
+      'body.tasks',
+      `job ${job.id} is not a job array: stop it whole`,
+    );
+  }
+  const mine = new Set(arrayIndices(job.array.indices) ?? []);
+  const outside = (arrayIndices(tasks) ?? []).filter((i) => !mine.has(i));
+  if (outside.length > 0) {
+    throw new InvalidJobRequestError(
+      'body.tasks',
+      `job ${job.id} has no task ${outside.slice(0, 5).join(', ')} (its indices: ${job.array.indices})`,
+    );
+  }
 }

@@ -84,7 +84,10 @@ export function changeFromRemote(job: WatchedJob, remote: RemoteJob, now: Date):
       stop !== null &&
       sentAt !== null &&
       !endedBefore(remote.ended, sentAt) &&
-      (stop.mode !== 'drain' || remote.outcome === 'cancelled' || remote.outcome === 'drained');
+      // A stop of some tasks, or a drain, ended the job only where it cancelled something.
+      ((stop.mode !== 'drain' && !stop.tasks) ||
+        remote.outcome === 'cancelled' ||
+        remote.outcome === 'drained');
     let condition: JobCondition;
     if (stop?.mode === 'drain' && !stoppedByUser && sentAt !== null) {
       const o = OUTCOME[remote.outcome ?? 'failed'];

@@ -80,6 +80,7 @@ export class Stopper {
     mode: StopMode,
     waitMs?: number,
     escalate: readonly EscalationStep[] = [],
+    tasks?: string,
   ): Promise<JobRecord> {
     let job = owned;
     if (isTerminal(job.status)) throw new JobNotCancellableError(job.id, job.status);
@@ -98,11 +99,13 @@ export class Stopper {
     const effective: StopMode = mode === 'interrupt' && job.status !== 'RUNNING' ? 'cancel' : mode;
     // Concurrent requests of one mode share one run; every interrupt is its own.
     const share =
-      effective === 'interrupt' ? `stop:interrupt:${Math.random()}` : `stop:${effective}`;
+      effective === 'interrupt'
+        ? `stop:interrupt:${Math.random()}`
+        : `stop:${effective}:${tasks ?? 'all'}`;
     // Steps no stronger than what is sent (an interrupt of a queued job is a cancel) are moot.
     const steps = escalate.filter((s) => STOP_MODE_STRENGTH[s.to] > STOP_MODE_STRENGTH[effective]);
     job = await this.locks.run(job.id, 'signal', share, () =>
-      this.carryOutStop(caller, job.id, effective, steps),
+      this.carryOutStop(caller, job.id, effective, steps, tasks),
     );
     this.watchEscalation(job);
     if (waitMs && waitMs > 0 && !isTerminal(job.status)) {
@@ -250,6 +253,9 @@ export class Stopper {
   resume(job: WatchedJob): void {
     const mode = job.stopRequest?.mode;
     if (!mode || mode === 'terminate' || this.locks.holder(job.id)) return;
+    // A stop of some tasks that failed is not sent again unasked: re-sent, it would reach the
+    // whole array (and the user sees STOP_FAILED and may ask again).
+    if (job.stopRequest?.tasks) return;
     // An interrupt that failed may have reached the job all the same: never repeated unasked.
     if (mode === 'interrupt' && job.stopRequest?.outcome === 'FAILED') return;
     const signal = signalFor(job, mode);
@@ -393,10 +399,14 @@ export class Stopper {
     job: JobRecord,
     mode: StopMode,
     escalate: readonly EscalationStep[] = [],
+    tasks?: string,
   ): Promise<{ recorded: JobRecord; alreadySent: boolean }> {
     const previous = job.stopRequest;
+    // A stop of some tasks is always sent, and never stands for a stop of the whole job.
     const alreadySent =
       mode !== 'interrupt' &&
+      !tasks &&
+      !previous?.tasks &&
       previous?.mode === mode &&
       (previous.outcome === 'SIGNALLED' || previous.outcome === 'DRAINING');
     const recorded = await this.writer.apply(job.id, {
@@ -409,6 +419,7 @@ export class Stopper {
           signalledAt: previous?.signalledAt ?? null,
           outcome: alreadySent ? previous.outcome : 'REQUESTED',
           message: null,
+          tasks: tasks ?? null,
           escalation: escalationFrom(escalate, Date.now()),
         },
       },
@@ -416,8 +427,9 @@ export class Stopper {
         {
           event: 'STOP_REQUESTED',
           actor: caller.username,
-          description:
-            escalate.length > 0
+          description: tasks
+            ? `${mode} of tasks ${tasks} requested`
+            : escalate.length > 0
               ? `${mode} requested, then ${escalate.map((s) => `${s.to} after ${s.afterSeconds} s`).join(', then ')} if Slurm still runs it`
               : `${mode} requested`,
         },
@@ -433,12 +445,13 @@ export class Stopper {
     jobId: string,
     mode: StopMode,
     escalate: readonly EscalationStep[] = [],
+    tasks?: string,
   ): Promise<JobRecord> {
     // Read under the lock: a submission that ran before us may have given the job its Slurm id.
     const job = await this.store.get(jobId);
     if (!job) throw new JobNotFoundError(jobId);
     if (isTerminal(job.status)) throw new JobNotCancellableError(jobId, job.status);
-    const { recorded, alreadySent } = await this.recordRequest(caller, job, mode, escalate);
+    const { recorded, alreadySent } = await this.recordRequest(caller, job, mode, escalate, tasks);
     if (!recorded.remoteJobId) {
       // Never reached Slurm in this run: the submitter (on its next look) or the monitor (a job a
       // previous run left) sees the request and ends it, or finds it by its tag and stops it.
@@ -532,7 +545,11 @@ export class Stopper {
       let failure: unknown = null;
       try {
         sent = await system.scheduler.signal(
-          chunk.map((j) => ({ remoteJobId: j.remoteJobId!, gatewayJobId: j.id })),
+          chunk.map((j) => ({
+            remoteJobId: j.remoteJobId!,
+            gatewayJobId: j.id,
+            tasks: j.stopRequest?.tasks ?? undefined,
+          })),
           mode,
           account,
         );

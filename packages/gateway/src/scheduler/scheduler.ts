@@ -70,6 +70,8 @@ export interface RemoteJob {
 export interface SignalTarget {
   remoteJobId: string;
   gatewayJobId: string;
+  /** Only these tasks of the array (Slurm's index list, `5-9`); the whole job without. */
+  tasks?: string | undefined;
 }
 
 export interface SignalResult {

@@ -114,6 +114,65 @@ describe('job arrays', () => {
     expect(await activeInSlurm(job)).toBe('');
   });
 
+  it('cancel of tasks 5-9 only: those end, the others run on; then the rest, CANCELLED_BY_USER', async () => {
+    const submitted = await h.submit('alice', {
+      name: 'array-some',
+      command: 'sleep 60',
+      array: { indices: '1-12', maxParallel: 12 },
+    });
+    await expect
+      .poll(async () => (await tasks(submitted.id)).summary.counts.RUNNING, { timeout: 30_000 })
+      .toBe(12);
+    const res = await h.call('alice', 'POST', `/v3/jobs/${submitted.id}/cancel`, { tasks: '5-9' });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({
+      status: 'RUNNING',
+      stopRequest: { mode: 'cancel', tasks: '5-9' },
+    });
+    await expect
+      .poll(async () => (await tasks(submitted.id)).summary.counts, { timeout: 30_000 })
+      .toMatchObject({ CANCELED: 5, RUNNING: 7 });
+    const t = await tasks(submitted.id);
+    expect(t.tasks.filter((x) => x.status === 'CANCELED').map((x) => x.index)).toEqual([
+      5, 6, 7, 8, 9,
+    ]);
+    // Slurm agrees: only those ended.
+    const running = await h.cluster.exec(
+      `squeue -h -r -j ${res.body.remoteJobId} -t RUNNING -o %K`,
+    );
+    expect(
+      running.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual([1, 2, 3, 4, 10, 11, 12]);
+    // Now the whole job: it ends, the user's doing.
+    await h.call('alice', 'POST', `/v3/jobs/${submitted.id}/cancel`, {});
+    const job = await h.waitFor('alice', submitted.id, over, 30_000);
+    expect(job).toMatchObject({ status: 'CANCELLED', condition: 'CANCELLED_BY_USER' });
+    expect((await tasks(job.id)).summary.counts).toMatchObject({ CANCELED: 12 });
+  });
+
+  it('refuses a stop of tasks on a plain job, of tasks it does not have, or in another mode', async () => {
+    const plain = await h.submit('alice', { name: 'plain', command: 'sleep 30' });
+    const arr = await h.submit('alice', {
+      name: 'arr',
+      command: 'sleep 30',
+      array: { indices: '1-3' },
+    });
+    for (const [id, body] of [
+      [plain.id, { tasks: '1' }],
+      [arr.id, { tasks: '4-9' }],
+      [arr.id, { tasks: '1', mode: 'force-stop' }],
+      [arr.id, { tasks: 'x' }],
+    ] as const) {
+      const res = await h.call('alice', 'POST', `/v3/jobs/${id}/cancel`, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+    }
+    for (const id of [plain.id, arr.id]) await h.call('alice', 'POST', `/v3/jobs/${id}/cancel`, {});
+  });
+
   it('drain of a plain running job lets it finish: FINISHED', async () => {
     const submitted = await h.submit('alice', {
       name: 'drain-single',

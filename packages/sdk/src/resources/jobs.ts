@@ -76,6 +76,8 @@ export interface CancelJobOptions extends CallOptions {
    * and each delay counted from the step before it (docs/stopping.md#escalation).
    */
   escalate?: EscalationStep | EscalationStep[];
+  /** Only these tasks of a job array (`'5-9'`): cancel or interrupt them, the others go on. */
+  tasks?: string;
 }
 
 /** The longest the gateway holds a cancel's answer (`wait` in the contract). */
@@ -229,9 +231,9 @@ export class Jobs {
    * cancel whichever way the wait goes; the gateway carries it out, so a wait simply lasts until
    * the job ended, by whichever step ended it.
    */
-  async cancelJob({ jobId, mode, escalate, wait, signal }: CancelJobOptions): Promise<Job> {
+  async cancelJob({ jobId, mode, escalate, tasks, wait, signal }: CancelJobOptions): Promise<Job> {
     // How to stop goes with every cancel sent below, whichever way the wait goes.
-    const stop = { mode, escalate };
+    const stop = { mode, escalate, tasks };
     if (!wait) return this.sendCancel({ jobId, ...stop, wait, signal });
     const spec: WaitSpec = { jobId, done: isTerminal, deadline: Date.now() + wait * 1000, signal };
     const watch = watchJobEvents(this.core, this.read, spec);
@@ -266,7 +268,7 @@ export class Jobs {
   /** The cancel with the gateway holding its answer until the end, then polling the rest. */
   private async cancelHeldByGateway(
     spec: WaitSpec,
-    stop: Pick<CancelJobOptions, 'mode' | 'escalate'>,
+    stop: Pick<CancelJobOptions, 'mode' | 'escalate' | 'tasks'>,
   ): Promise<Job> {
     const { jobId, deadline, signal } = spec;
     // What is left of the caller's wait, to the millisecond (opening the stream took some).
@@ -280,6 +282,7 @@ export class Jobs {
     jobId,
     mode,
     escalate,
+    tasks,
     wait,
     signal,
   }: CancelJobOptions): Promise<Job> {
@@ -289,6 +292,7 @@ export class Jobs {
       body: {
         ...(mode ? { mode } : {}),
         ...(escalate !== undefined ? { escalate } : {}),
+        ...(tasks !== undefined ? { tasks } : {}),
         ...(wait !== undefined ? { wait } : {}),
       },
       signal,

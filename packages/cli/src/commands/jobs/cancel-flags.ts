@@ -24,6 +24,11 @@ export const cancelFlags = <T>(y: Argv<T>) =>
       nargs: 1,
       describe:
         'if Slurm still runs the job after this delay, stop it harder: 30s (force-stop), 2m:terminate; repeatable, each step stronger than the one before (at most 3)',
+    })
+    .option('tasks', {
+      type: 'string',
+      describe:
+        'only these tasks of an array (5-9, 1,3): cancel or interrupt them, the others go on',
     });
 
 export interface CancelFlagArgs {
@@ -31,11 +36,13 @@ export interface CancelFlagArgs {
   drain?: boolean | undefined;
   interrupt?: boolean | undefined;
   escalate?: string[] | undefined;
+  tasks?: string | undefined;
 }
 
 export interface StopSpec {
   mode: StopMode;
   escalate: EscalationStep[] | undefined;
+  tasks: string | undefined;
 }
 
 /** The one mode the flags name (cancel when none does) and the escalation after it. */
@@ -49,5 +56,5 @@ export function stopFromFlags(args: CancelFlagArgs): StopSpec {
     throw usage(`give one stop mode, not ${[...named.values()].join(' and ')}`);
   }
   const mode = [...named.keys()][0] ?? 'cancel';
-  return { mode, escalate: parseEscalation(args.escalate, mode) };
+  return { mode, escalate: parseEscalation(args.escalate, mode), tasks: args.tasks };
 }

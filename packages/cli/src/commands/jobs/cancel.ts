@@ -93,7 +93,7 @@ function parseWait(ids: string[], wait: unknown): { ids: string[]; waitS: number
 async function cancelOne(
   client: Hpcgate,
   jobId: string,
-  { mode, escalate }: StopSpec,
+  { mode, escalate, tasks }: StopSpec,
   waitS: number | undefined,
 ): Promise<CancelResult> {
   try {
@@ -103,6 +103,7 @@ async function cancelOne(
       jobId,
       mode,
       ...(escalate ? { escalate } : {}),
+      ...(tasks ? { tasks } : {}),
       ...(waitS ? { wait: waitS } : {}),
     });
     const ended = isTerminal(job.status);

@@ -157,13 +157,14 @@ const jobs: FastifyPluginAsyncZod<{ config: GatewayConfig }> = async (fastify, o
       preHandler: fastify.idempotent,
     },
     async (request, reply) => {
-      const { mode, wait, escalate } = cancelJobRequestSchema.parse(request.body ?? {});
+      const { mode, wait, escalate, tasks } = cancelJobRequestSchema.parse(request.body ?? {});
       const job = await fastify.jobs.requestStop(
         request.caller,
         request.params.jobId,
         mode,
         wait === undefined ? undefined : wait * 1000,
         escalate,
+        tasks,
       );
       return reply.code(isTerminal(job.status) ? 200 : 202).send(job);
     },

@@ -138,12 +138,33 @@ export function stopCommand(
     `echo ${VERIFIED} $hpcgate_ids`,
     mode === 'drain-phases' && jobDir
       ? drainPhases(targets, jobDir)
-      : `[ -z "$hpcgate_ids" ] || { ${signalCommand(mode)}; }`,
+      : targets.some((t) => t.tasks)
+        ? signalTasks(targets, mode)
+        : `[ -z "$hpcgate_ids" ] || { ${signalCommand(mode)}; }`,
   ].join('\n');
 }
 
 /** stopCommand's line naming the ids it found carrying their tags (and signalled). */
 export const VERIFIED = 'hpcgate-verified';
+
+/** Stops of some tasks of arrays: `scancel ID_[5-9]` for each array that carried its tag. */
+function signalTasks(targets: readonly SignalTarget[], mode: SignalMode): string {
+  const words = mode === 'interrupt' ? ['scancel', '--full', '--signal=INT'] : ['scancel'];
+  return targets
+    .map((t) => {
+      const id = assertJobId(t.remoteJobId);
+      const which = t.tasks ? `${id}_[${assertIndices(t.tasks)}]` : id;
+      return `case " $(echo $hpcgate_ids) " in *" ${id} "*) ${commandLine([...words, which])};; esac`;
+    })
+    .join('\n');
+}
+
+function assertIndices(tasks: string): string {
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(tasks)) {
+    throw new Error(`not task indices: ${JSON.stringify(tasks)}`);
+  }
+  return tasks;
+}
 
 /** A phased job's drain: DRAIN_FILE in the directory of each job that carried its tag. */
 function drainPhases(targets: readonly SignalTarget[], jobDir: (id: string) => string): string {
