@@ -33,6 +33,7 @@ import {
   TooManyJobsSelectedError,
   type WatchedJob,
 } from '../job-store.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { MIGRATIONS } from './migrations.js';
 
 type Row = Record<string, unknown>;
@@ -656,20 +657,4 @@ function rowSize(r: Row): number {
 /** `exp-*` → a GLOB pattern where only `*` is special. */
 export function wildcardToGlob(pattern: string): string {
   return pattern.replace(/[?[\]]/g, (c) => `[${c}]`);
-}
-
-function encodeCursor(created: string, id: string): string {
-  return Buffer.from(JSON.stringify([created, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string')) {
-      return v as [string, string];
-    }
-  } catch {
-    // fall through
-  }
-  throw new InvalidCursorError('cursor is not one this gateway returned');
 }

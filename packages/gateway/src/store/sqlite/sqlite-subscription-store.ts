@@ -19,6 +19,7 @@ import type {
   SubscriptionRecord,
   SubscriptionStore,
 } from '../subscription-store.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 
 type Row = Record<string, unknown>;
 
@@ -64,7 +65,7 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
     const params: Row = { owner, limit: limit + 1 };
     let after = '';
     if (cursor !== undefined) {
-      const [created, id] = decodePair(cursor);
+      const [created, id] = decodeCursor(cursor);
       after = 'AND (created < @cCreated OR (created = @cCreated AND id < @cId))';
       params.cCreated = created;
       params.cId = id;
@@ -79,7 +80,7 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
     const last = subscriptions.at(-1);
     return {
       subscriptions,
-      nextCursor: rows.length > limit && last ? encodePair(last.created, last.id) : null,
+      nextCursor: rows.length > limit && last ? encodeCursor(last.created, last.id) : null,
     };
   }
 
@@ -335,20 +336,4 @@ function subscriptionFromRow(r: Row): SubscriptionRecord {
     fromEventId: r.from_event_id as number,
     created: r.created as string,
   };
-}
-
-function encodePair(a: string, b: string): string {
-  return Buffer.from(JSON.stringify([a, b])).toString('base64url');
-}
-
-function decodePair(cursor: string): [string, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string')) {
-      return v as [string, string];
-    }
-  } catch {
-    // fall through
-  }
-  throw new InvalidCursorError('cursor is not one this gateway returned');
 }
