@@ -22,9 +22,12 @@ const text = (events: Sse[]) =>
     .join('');
 const ended = (events: Sse[]) => events.some((e) => e.event === 'end');
 
-/** The remote readers (tail -f) running as `account` now. */
+/**
+ * The remote followers (`tail -c +N -f`) running as `account` now; not the short `tail -c +N`
+ * reads that other tests' downloads and log copies run meanwhile.
+ */
 async function remoteTails(account: string): Promise<number> {
-  const r = await h.as(account).exec('pgrep -u "$(id -u)" -x tail | wc -l');
+  const r = await h.as(account).exec(`pgrep -u "$(id -u)" -f '^tail -c [+][0-9]+ -f ' | wc -l`);
   return Number(r.stdout.trim());
 }
 

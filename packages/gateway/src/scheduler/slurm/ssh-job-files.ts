@@ -80,7 +80,11 @@ export class SshJobFiles implements JobFiles {
     // A deep buffer between the channel and the reader: a paused channel stops granting SSH
     // window, and each refill then costs a round trip to the cluster.
     const stream = proc.stdout.pipe(new PassThrough({ highWaterMark: READ_BUFFER_BYTES }));
-    stream.on('close', () => proc.close());
+    // A reader that let go early (a client gone) ends the remote read; one that read to the end
+    // leaves the channel to close itself, with the exit status the read is judged by.
+    stream.on('close', () => {
+      if (!stream.readableEnded) proc.close();
+    });
     return { stream, done, abort: () => proc.close() };
   }
 
