@@ -9,13 +9,7 @@ import type {
   StopMode,
   SubmitJobParams,
 } from '@hpcgate/contract';
-import {
-  arrayIndices,
-  isTerminal,
-  type JobTasks,
-  TASK_STATUSES,
-  type TaskSummary,
-} from '@hpcgate/contract';
+import { arrayIndices, isTerminal, type JobTasks } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
 import {
   InvalidJobRequestError,
@@ -35,7 +29,7 @@ import { JobEvents } from './job-events.js';
 import { InProcessJobLocks } from './job-locks.js';
 import { JobWriter } from './job-writer.js';
 import { Monitors } from './monitors.js';
-import { phaseTasks } from './phase-outcome.js';
+import { refreshPhaseTasks } from './phase-record.js';
 import { Reconciler } from './reconciler.js';
 import { resubmitParams } from './resubmission.js';
 import { summarizeStop } from './stop-summary.js';
@@ -185,9 +179,9 @@ export class JobService {
       array: params.array ?? null,
       phases: params.phases ?? null,
       tasks: params.array
-        ? pendingTasks(arrayIndices(params.array.indices)?.length ?? 0)
+        ? summarize(arrayIndices(params.array.indices)?.length ?? 0, [])
         : params.phases
-          ? pendingTasks(params.phases.length)
+          ? summarize(params.phases.length, [])
           : null,
     };
     system.scheduler.check(toSpec(job), system.config.partitions);
@@ -263,7 +257,7 @@ export class JobService {
   ): Promise<JobTasks> {
     const job = await this.get(caller, jobId);
     if (job.phases) return this.phases(job, page);
-    const summary = job.tasks ?? { total: 0, counts: pendingTasks(0).counts };
+    const summary = job.tasks ?? summarize(0, []);
     const tasks = job.tasks ? await this.store.tasks(jobId, page) : [];
     const more = page.skip + tasks.length < summary.total && tasks.length === page.limit;
     return { jobId, summary, tasks, nextSkip: more ? page.skip + tasks.length : null };
@@ -278,18 +272,7 @@ export class JobService {
     let rows = isTerminal(job.status) ? await this.store.tasks(job.id, { skip: 0, limit: 64 }) : [];
     // Rows stored while it ran are not its last word: read the record once more.
     const final = rows.every((r) => r.status !== 'RUNNING' && r.status !== 'PENDING');
-    if (rows.length === 0 || !final) {
-      const system = this.systems.get(job.execSystemId);
-      const events =
-        system && job.remoteUser
-          ? await system.scheduler.files.phaseEvents({
-              gatewayJobId: job.id,
-              account: job.remoteUser,
-            })
-          : null;
-      rows = phaseTasks(names, events ?? [], job);
-      if (events) await this.store.saveTasks(job.id, rows, summarize(names.length, rows));
-    }
+    if (rows.length === 0 || !final) rows = await refreshPhaseTasks(job, this.systems, this.store);
     const tasks = rows.slice(page.skip, page.skip + page.limit);
     const more = page.skip + tasks.length < rows.length;
     return {
@@ -344,12 +327,6 @@ export class JobService {
     const results = await this.stopper.many(caller, jobs, mode, whatIf);
     return { ...summarizeStop(selector, mode, whatIf, results), results };
   }
-}
-
-/** A new array's (or phased job's) counts: every task pending. */
-function pendingTasks(total: number): TaskSummary {
-  const counts = Object.fromEntries(TASK_STATUSES.map((t) => [t, 0])) as TaskSummary['counts'];
-  return { total, counts: { ...counts, PENDING: total } };
 }
 
 /** A stop of some tasks names tasks of this job's array. */

@@ -1,4 +1,4 @@
-import { arrayIndices, isTerminal, type JobTask, type TaskStatus } from '@hpcgate/contract';
+import { arrayIndices, isTerminal, type JobTask } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
 import type { PollResult, RemoteJob } from '../scheduler/scheduler.js';
 import type { WatchedJob } from '../store/job-store.js';
@@ -39,7 +39,7 @@ export class Reconciler {
   /** Jobs not found as themselves in the listings: since when. */
   private readonly missingSince = new Map<string, number>();
   /** Each watched array's tasks as last written: only changes are written again. */
-  private readonly taskStates = new Map<string, Map<number, string>>();
+  private readonly taskStates = new Map<string, Map<number, JobTask>>();
 
   constructor(
     private readonly systemId: string,
@@ -155,15 +155,21 @@ export class Reconciler {
       }
     }
     if (mine.length === 0) return undefined;
-    const known = this.taskStates.get(job.id) ?? new Map<number, string>();
-    const rows = mine.map((t) =>
-      taskFromRemote(t, known.get(t.arrayTaskId ?? -1)?.split('|')[0] as TaskStatus | undefined),
-    );
-    const key = (r: JobTask) => `${r.status}|${r.remoteState}|${r.started}|${r.ended}`;
-    const changed = rows.filter((r) => known.get(r.index) !== key(r));
+    const known = this.taskStates.get(job.id) ?? new Map<number, JobTask>();
+    const rows = mine.map((t) => taskFromRemote(t, known.get(t.arrayTaskId ?? -1)?.status));
+    const changed = rows.filter((r) => {
+      const k = known.get(r.index);
+      return (
+        !k ||
+        k.status !== r.status ||
+        k.remoteState !== r.remoteState ||
+        k.started !== r.started ||
+        k.ended !== r.ended
+      );
+    });
     if (changed.length > 0) {
       await this.writer.saveTasks(job.id, changed, summarize(job.tasks.total, rows));
-      for (const r of changed) known.set(r.index, key(r));
+      for (const r of changed) known.set(r.index, r);
       this.taskStates.set(job.id, known);
     }
     return aggregateTasks(job.remoteJobId!, mine, job.tasks.total);

@@ -5,7 +5,8 @@ export const MAX_CHUNK_BYTES = 64 * 1024;
 
 export type ChunkerOutput =
   | { kind: 'chunk'; chunk: LogChunk }
-  | { kind: 'skipped'; from: number; to: number };
+  /** `reason` when the caller said why; a gap the chunker found has none. */
+  | { kind: 'skipped'; from: number; to: number; reason?: string };
 
 /**
  * Turns a log's bytes, fed in order with their offsets, into `log` events of whole lines: bytes
@@ -52,10 +53,15 @@ export class LineChunker {
   }
 
   /** Bytes up to `to` will not come: what is held is sent, the rest told as skipped. */
-  skip(to: number): void {
+  skip(to: number, reason?: string): void {
     if (to <= this.next) return;
     this.flush();
-    this.emit({ kind: 'skipped', from: this.next, to });
+    this.emit({
+      kind: 'skipped',
+      from: this.next,
+      to,
+      ...(reason === undefined ? {} : { reason }),
+    });
     this.next = to;
   }
 

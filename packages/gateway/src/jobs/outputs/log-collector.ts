@@ -1,11 +1,10 @@
 import { isTerminal, type JobOutputSummary, LOG_STREAMS, type LogStream } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
 import type { JobRecord, JobStore, SavedLog, WatchedJob } from '../../store/job-store.js';
-import { summarize } from '../array-outcome.js';
 import type { ExecutionSystem } from '../execution-system.js';
 import type { JobEvents } from '../job-events.js';
 import type { JobWriter } from '../job-writer.js';
-import { phaseTasks } from '../phase-outcome.js';
+import { refreshPhaseTasks } from '../phase-record.js';
 import type { OutputsConfig } from './job-outputs.js';
 
 /** Jobs whose logs are read at once (each read is one SSH stream per log). */
@@ -155,15 +154,7 @@ export class LogCollector {
 
   /** The wrapper's record of a phased job's phases, kept as its tasks (the directory may go). */
   private async savePhases(job: JobRecord): Promise<void> {
-    const system = this.systems.get(job.execSystemId);
-    if (!job.phases || !system || !job.remoteUser) return;
-    const events = await system.scheduler.files.phaseEvents({
-      gatewayJobId: job.id,
-      account: job.remoteUser,
-    });
-    const names = job.phases.map((p) => p.name);
-    const rows = phaseTasks(names, events ?? [], job);
-    await this.store.saveTasks(job.id, rows, summarize(names.length, rows));
+    if (job.phases) await refreshPhaseTasks(job, this.systems, this.store);
   }
 
   /** The last `maxBytes` of each log that exists; null when neither does. */

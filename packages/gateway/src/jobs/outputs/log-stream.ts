@@ -45,8 +45,7 @@ export class LogSession {
   private stopHeartbeat: () => void = () => {};
   private closed = false;
   private detach: () => void = () => {};
-  /** Why the next `skipped` event's bytes are left out. */
-  private skipReason = 'the stream fell behind the log; download the file for these bytes';
+
   private onClose: Array<() => void> = [];
 
   constructor(
@@ -68,7 +67,7 @@ export class LogSession {
       if (source.saved) {
         const { start, content } = source.saved;
         if (this.opts.offset < start) {
-          this.skip(start, `only the last ${content.length} bytes of the log were saved`);
+          this.chunker.skip(start, `only the last ${content.length} bytes of the log were saved`);
         }
         this.chunker.push(start, content);
       } else if (source.size !== undefined) {
@@ -122,7 +121,7 @@ export class LogSession {
     const { files, ref } = this.clusterOf();
     const from = Math.max(offset, upTo - maxCatchUpBytes);
     if (from > offset) {
-      this.skip(
+      this.chunker.skip(
         from,
         `more than ${maxCatchUpBytes} bytes were written before this stream began; download the file for these`,
       );
@@ -149,7 +148,9 @@ export class LogSession {
     if (out.kind === 'chunk') {
       this.res.write(`event: log\nid: ${out.chunk.next}\ndata: ${JSON.stringify(out.chunk)}\n\n`);
     } else {
-      const reason = this.skipReason;
+      // A gap the chunker found itself: live bytes dropped while a slow catch-up was read.
+      const reason =
+        out.reason ?? 'the stream fell behind the log; download the file for these bytes';
       this.res.write(
         `event: skipped\nid: ${out.to}\ndata: ${JSON.stringify({ from: out.from, to: out.to, reason })}\n\n`,
       );
@@ -158,13 +159,6 @@ export class LogSession {
       this.opts.log.info({ jobId: this.opts.job.id }, 'log stream client too slow; dropping it');
       this.close();
     }
-  }
-
-  private skip(to: number, reason: string): void {
-    const before = this.skipReason;
-    this.skipReason = reason;
-    this.chunker.skip(to);
-    this.skipReason = before;
   }
 
   private end(status: LogEnd['status'], source: LogEnd['source']): void {

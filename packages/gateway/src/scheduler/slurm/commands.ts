@@ -150,11 +150,23 @@ export const VERIFIED = 'hpcgate-verified';
 /** Stops of some tasks of arrays: `scancel ID_[5-9]` for each array that carried its tag. */
 function signalTasks(targets: readonly SignalTarget[], mode: SignalMode): string {
   const words = mode === 'interrupt' ? ['scancel', '--full', '--signal=INT'] : ['scancel'];
+  return eachVerified(targets, (t, id) =>
+    commandLine([...words, t.tasks ? `${id}_[${assertIndices(t.tasks)}]` : id]),
+  );
+}
+
+/**
+ * One command per target, run only if stopCommand's listing verified its id (`$hpcgate_ids`):
+ * for stops that differ from target to target.
+ */
+function eachVerified(
+  targets: readonly SignalTarget[],
+  command: (target: SignalTarget, id: string) => string,
+): string {
   return targets
     .map((t) => {
       const id = assertJobId(t.remoteJobId);
-      const which = t.tasks ? `${id}_[${assertIndices(t.tasks)}]` : id;
-      return `case " $(echo $hpcgate_ids) " in *" ${id} "*) ${commandLine([...words, which])};; esac`;
+      return `case " $(echo $hpcgate_ids) " in *" ${id} "*) ${command(t, id)};; esac`;
     })
     .join('\n');
 }
@@ -168,12 +180,7 @@ function assertIndices(tasks: string): string {
 
 /** A phased job's drain: DRAIN_FILE in the directory of each job that carried its tag. */
 function drainPhases(targets: readonly SignalTarget[], jobDir: (id: string) => string): string {
-  return targets
-    .map(
-      (t) =>
-        `case " $(echo $hpcgate_ids) " in *" ${assertJobId(t.remoteJobId)} "*) : > ${jobDir(t.gatewayJobId)}/${DRAIN_FILE};; esac`,
-    )
-    .join('\n');
+  return eachVerified(targets, (t) => `: > ${jobDir(t.gatewayJobId)}/${DRAIN_FILE}`);
 }
 
 function signalCommand(mode: SignalMode): string {

@@ -128,9 +128,9 @@ export function parseSqueue(output: string): RemoteJob[] {
     const comment = fields.slice(8).join('|');
     const ids = jobIds(id.trim());
     if (!ids) continue;
-    const { phase } = classifyState(state);
+    const { phase, outcome: word } = classifyState(state);
     const waited = phase === 'ended' ? parseWaitStatus(exit) : { exitCode: null, exitSignal: null };
-    const outcome = drainedOr(classifyState(state).outcome, waited.exitCode);
+    const outcome = drainedOr(word, waited.exitCode);
     jobs.push({
       remoteJobId: ids.remoteJobId,
       arrayTaskId: ids.arrayTaskId,
@@ -173,9 +173,9 @@ export function parseSacct(output: string): RemoteJob[] {
     ];
     const ids = jobIds(id);
     if (!ids) continue;
-    const { phase } = classifyState(state);
+    const { phase, outcome: word } = classifyState(state);
     const pair = parseExitPair(exit);
-    const outcome = drainedOr(classifyState(state).outcome, pair.exitCode);
+    const outcome = drainedOr(word, pair.exitCode);
     records.push({
       remoteJobId: ids.remoteJobId,
       arrayTaskId: ids.arrayTaskId,
