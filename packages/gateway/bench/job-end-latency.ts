@@ -6,7 +6,7 @@ import { clusterAs, sandboxSystem, testConfig } from '../test/helpers/sandbox-co
 import { createTestIssuer } from '../test/helpers/tokens.js';
 import { median, row } from './stats.js';
 
-// Job end → a webhook says so. The job's last act writes the time (the sandbox is this machine:
+// Job end → the event stream and a webhook say so. The job's last act writes the time (the sandbox is this machine:
 // one clock); a receiver on loopback notes when the FINISHED delivery arrives. In the same run,
 // for the same jobs: the job's event stream (GET /v3/jobs/{id}/events) saying FINISHED, and the
 // baseline, the job watched with `squeue` polled over an open connection as the account.
