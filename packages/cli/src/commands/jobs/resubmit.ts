@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { ResubmitJobRequest } from '@hpcgate/sdk';
 import type { Argv, CommandModule } from 'yargs';
 import {
@@ -7,12 +6,11 @@ import {
   clientFor,
   type GlobalArgs,
   type HandlerArgs,
-  readStdinFor,
-  STDIN_ARG,
 } from '../../context.js';
 import { usage } from '../../errors.js';
 import { printKeyValue } from '../../output.js';
 import { explainAlreadyRunning } from './already-running.js';
+import { readScript } from './script-file.js';
 import { fieldsFromFlags, submitFlags } from './submit-flags.js';
 import { jobFields } from './views.js';
 
@@ -60,11 +58,6 @@ async function overridesOf(args: ResubmitArgs, ctx: CommandContext): Promise<Res
     throw usage('give --script or --command, not both');
   }
   const overrides: ResubmitJobRequest = fieldsFromFlags(args);
-  if (args.script === STDIN_ARG) overrides.script = await readStdinFor(ctx, 'the script');
-  else if (args.script !== undefined) {
-    overrides.script = await readFile(args.script, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw usage(`cannot read ${args.script}: ${err.code ?? err.message}`);
-    });
-  }
+  if (args.script !== undefined) overrides.script = await readScript(args.script, ctx);
   return overrides;
 }

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { SubmitJobRequest } from '@hpcgate/sdk';
 import type { Argv, CommandModule } from 'yargs';
@@ -10,7 +9,6 @@ import {
   clientFor,
   type GlobalArgs,
   type HandlerArgs,
-  readStdinFor,
   STDIN_ARG,
 } from '../../context.js';
 import { usage } from '../../errors.js';
@@ -18,6 +16,7 @@ import { printKeyValue } from '../../output.js';
 import { explainAlreadyRunning } from './already-running.js';
 import { arrayFlags, arrayFromFlags } from './array-flags.js';
 import { parseEnv } from './parse.js';
+import { readScript } from './script-file.js';
 import { fieldsFromFlags, submitFlags } from './submit-flags.js';
 import { jobFields } from './views.js';
 import { requireFinished, waitWithProgress } from './waiting.js';
@@ -76,14 +75,7 @@ async function submitRequest(args: SubmitArgs, ctx: CommandContext): Promise<Sub
     throw usage('give a script file (or - for stdin) or --command, not both');
   }
   const fromStdin = args.script === STDIN_ARG;
-  const script =
-    args.script === undefined
-      ? undefined
-      : fromStdin
-        ? await readStdinFor(ctx, 'the script')
-        : await readFile(args.script, 'utf8').catch((err: NodeJS.ErrnoException) => {
-            throw usage(`cannot read ${args.script}: ${err.code ?? err.message}`);
-          });
+  const script = args.script === undefined ? undefined : await readScript(args.script, ctx);
   const system = args.system ?? (await resolveSettings(args, ctx.env)).system;
   if (!system) {
     throw usage(
