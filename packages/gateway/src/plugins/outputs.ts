@@ -8,7 +8,6 @@ import { LogReaders } from '../jobs/outputs/log-readers.js';
 declare module 'fastify' {
   interface FastifyInstance {
     outputs: JobOutputs;
-    logCollector: LogCollector;
   }
 }
 
@@ -35,7 +34,6 @@ export default fp(
       fastify.log,
     );
     fastify.decorate('outputs', outputs);
-    fastify.decorate('logCollector', collector);
     fastify.addHook('onReady', async () => collector.start());
     fastify.addHook('preClose', async () => {
       readers.closeAll();

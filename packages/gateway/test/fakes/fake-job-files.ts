@@ -17,8 +17,6 @@ import {
 export class FakeJobFiles implements JobFiles {
   /** Each job's logs, by job id. */
   readonly logs = new Map<string, Map<LogStream, Buffer>>();
-  /** What was asked of it, in order (`tail:<job>:<log>`, `follow:<job>:<log>`). */
-  readonly calls: string[] = [];
   private readonly followers = new Set<{ jobId: string; log: LogStream; out: PassThrough }>();
 
   /** Appends to a job's log (making it exist), as the running job would. */
@@ -53,7 +51,6 @@ export class FakeJobFiles implements JobFiles {
     log: LogStream,
     maxBytes: number,
   ): Promise<{ start: number; size: number; content: Buffer } | null> {
-    this.calls.push(`tail:${ref.gatewayJobId}:${log}`);
     const content = this.logs.get(ref.gatewayJobId)?.get(log);
     if (!content) return null;
     const start = Math.max(0, content.length - maxBytes);
@@ -61,7 +58,6 @@ export class FakeJobFiles implements JobFiles {
   }
 
   async follow(ref: JobFileRef, log: LogStream): Promise<RemoteFollow> {
-    this.calls.push(`follow:${ref.gatewayJobId}:${log}`);
     const out = new PassThrough();
     const follower = { jobId: ref.gatewayJobId, log, out };
     this.followers.add(follower);
@@ -86,10 +82,5 @@ export class FakeJobFiles implements JobFiles {
 
   async phaseEvents(ref: JobFileRef): Promise<PhaseEvent[] | null> {
     return this.phases.get(ref.gatewayJobId) ?? null;
-  }
-
-  /** Readers following now. */
-  get following(): number {
-    return this.followers.size;
   }
 }

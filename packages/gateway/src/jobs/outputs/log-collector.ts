@@ -69,14 +69,6 @@ export class LogCollector {
     await Promise.allSettled([...this.pending]);
   }
 
-  /** Settles once nothing is queued or under way (for tests). */
-  async idle(): Promise<void> {
-    while (this.queue.length > 0 || this.pending.size > 0) {
-      await Promise.allSettled([...this.pending]);
-      await new Promise((r) => setImmediate(r));
-    }
-  }
-
   private enqueue(jobId: string): void {
     this.queue.push(jobId);
     this.pump();
