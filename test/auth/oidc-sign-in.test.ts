@@ -90,6 +90,17 @@ async function submitAndCancel(token: string) {
   const cancel = await call(token, 'POST', `/v3/jobs/${sub.body.id}/cancel`, { wait: 30 });
   expect(cancel.status).toBe(200);
   expect(cancel.body).toMatchObject({ status: 'CANCELLED', condition: 'CANCELLED_BY_USER' });
+  // The gateway is done with the job once it has said what it kept of its logs: a later test
+  // compares the job list before and after, and that is the last change the gateway makes.
+  await expect
+    .poll(
+      async () => {
+        const history = await call(token, 'GET', `/v3/jobs/${sub.body.id}/history`);
+        return history.body.events.some((e: { event: string }) => e.event.startsWith('OUTPUT_'));
+      },
+      { timeout: 30_000, interval: 100 },
+    )
+    .toBe(true);
   return sub.body;
 }
 
