@@ -37,7 +37,7 @@ export type JobEventsQuery = z.input<typeof jobEventsQuerySchema>;
  * the event was written) is one of these.
  */
 export const allJobEventsQuerySchema = listJobsQuerySchema
-  .pick({ status: true, name: true, tags: true })
+  .pick({ status: true, name: true, tags: true, owner: true })
   .extend({ after })
   .strict();
 export type AllJobEventsQuery = z.input<typeof allJobEventsQuerySchema>;

@@ -334,6 +334,11 @@ const csv = <T extends z.ZodType<unknown, string>>(item: T, what: string) =>
 /** The most jobs one list page holds (a page also stops at about 1 MiB of jobs). */
 export const MAX_LIST_LIMIT = 500;
 
+/** Every user's jobs, where an admin names an owner. */
+export const ALL_OWNERS = '*';
+/** A user's name, or {@link ALL_OWNERS}. */
+export const ownerScopeSchema = z.string().min(1).max(256);
+
 export const listJobsQuerySchema = z
   .object({
     status: csv(jobStatusSchema, 'status').optional(),
@@ -348,6 +353,8 @@ export const listJobsQuerySchema = z
     includeHidden: z
       .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
       .optional(),
+    /** Whose jobs: admins only (anyone else may name only themselves); `*` for every user's. */
+    owner: ownerScopeSchema.optional(),
   })
   .strict();
 export type ListJobsQuery = z.input<typeof listJobsQuerySchema>;
@@ -401,10 +408,10 @@ export const jobSelectorSchema = z
     /** A job carrying all of these tags counts. */
     tags: z.array(tagSchema).min(1, 'give at least one tag (or leave tags out)').max(32).optional(),
     /**
-     * Whose jobs (admins only; anyone else may name only themselves). A scope, not a criterion:
-     * at least one of the criteria above is still needed.
+     * Whose jobs (admins only; anyone else may name only themselves), `*` for every user's. A
+     * scope, not a criterion: at least one of the criteria above is still needed.
      */
-    owner: z.string().min(1).max(256).optional(),
+    owner: ownerScopeSchema.optional(),
   })
   .strict()
   .refine(({ owner: _, ...criteria }) => Object.values(criteria).some((v) => v !== undefined), {

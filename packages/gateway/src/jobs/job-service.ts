@@ -11,18 +11,13 @@ import type {
 } from '@hpcgate/contract';
 import { arrayIndices, isTerminal, type JobTasks } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
-import {
-  InvalidJobRequestError,
-  JobNotFoundError,
-  NotAllowedError,
-  UnknownSystemError,
-} from '../domain/errors.js';
+import { InvalidJobRequestError, JobNotFoundError, UnknownSystemError } from '../domain/errors.js';
 import { TooManyActiveJobsError } from '../domain/limit-errors.js';
 import { exclusiveKeyOf, JobAlreadyRunningError, keyHolder } from '../domain/singleton.js';
 import { SchedulerUnavailableError } from '../scheduler/errors.js';
 import type { JobPage, JobRecord, JobStore, WatchedJob } from '../store/job-store.js';
 import { summarize } from './array-outcome.js';
-import type { Caller } from './caller.js';
+import { type Caller, ownerScope } from './caller.js';
 import { clusterAccount, jobAccount } from './cluster-accounts.js';
 import type { ExecutionSystem } from './execution-system.js';
 import { JobEvents } from './job-events.js';
@@ -289,7 +284,7 @@ export class JobService {
   }
 
   list(caller: Caller, filter: ListJobsFilter): Promise<JobPage> {
-    return this.store.list(caller.username, filter);
+    return this.store.list(ownerScope(caller, filter.owner, 'querystring.owner'), filter);
   }
 
   /**
@@ -319,10 +314,7 @@ export class JobService {
     mode: StopMode,
     whatIf: boolean,
   ): Promise<Omit<StopJobsResponse, 'mode' | 'whatIf'>> {
-    const owner = selector.owner ?? caller.username;
-    if (owner !== caller.username && !caller.isAdmin) {
-      throw new NotAllowedError('body.selector.owner', "only admins may stop other users' jobs");
-    }
+    const owner = ownerScope(caller, selector.owner, 'body.selector.owner');
     const jobs = await this.store.select(owner, selector);
     const results = await this.stopper.many(caller, jobs, mode, whatIf);
     return { ...summarizeStop(selector, mode, whatIf, results), results };

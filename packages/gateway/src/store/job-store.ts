@@ -115,6 +115,9 @@ export interface StoredJobEvent extends JobEvent {
   jobId: string;
 }
 
+/** One owner's jobs, or (`null`) every owner's: what an admin may ask for. */
+export type OwnerScope = string | null;
+
 /** Which of an owner's events `eventsOf` returns (as `GET /v3/jobs/events` narrows them). */
 export interface OwnerEventFilter {
   /** The event's status (the job's status once it was written) is one of these. */
@@ -172,7 +175,7 @@ export interface JobStore {
    * no more than about {@link LIST_PAGE_BYTES} of them; hidden jobs only with
    * `filter.includeHidden`. Throws {@link InvalidCursorError}.
    */
-  list(owner: string, filter: ListJobsFilter): Promise<JobPage>;
+  list(owner: OwnerScope, filter: ListJobsFilter): Promise<JobPage>;
   history(id: string): Promise<JobEvent[]>;
   /** The job's events with `seq` above `afterSeq`, in order, at most `limit` of them. */
   historyAfter(id: string, afterSeq: number, limit: number): Promise<JobEvent[]>;
@@ -181,7 +184,7 @@ export interface JobStore {
    * `afterId`, in id order, at most `limit` of them.
    */
   eventsOf(
-    owner: string,
+    owner: OwnerScope,
     afterId: number,
     filter: OwnerEventFilter,
     limit: number,
@@ -192,7 +195,7 @@ export interface JobStore {
    * Every job of `owner` that the selector names, newest first. A criterion given empty selects
    * nothing. Throws {@link TooManyJobsSelectedError} when more than {@link MAX_BULK_STOP} match.
    */
-  select(owner: string, selector: JobSelector): Promise<JobRecord[]>;
+  select(owner: OwnerScope, selector: JobSelector): Promise<JobRecord[]>;
   /**
    * Jobs of a system whose remote job may still exist, oldest first: what the monitor must watch.
    * Without the submit parameters.

@@ -2,6 +2,7 @@ import { allJobEventsQuerySchema, isTerminal, jobEventsQuerySchema } from '@hpcg
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ownerScope } from '../../jobs/caller.js';
 import { EventStreams, type StreamOptions } from '../../jobs/event-stream.js';
 import { errors, jobIdParams, security } from './shared.js';
 
@@ -61,8 +62,9 @@ const jobEventRoutes: FastifyPluginAsyncZod = async (fastify) => {
       schema: {
         summary: "Every history event of the caller's jobs as it is written (SSE)",
         description:
-          "Only the caller's own jobs (admins too), narrowed by `name` (with `*`), `tags` (all of " +
-          "them) and `status` (the event's). The SSE id is a gateway-wide event id; without " +
+          "The caller's own jobs (an admin may name another `owner`, or `*` for everyone's), " +
+          "narrowed by `name` (with `*`), `tags` (all of them) and `status` (the event's). The " +
+          'SSE id is a gateway-wide event id; without ' +
           '`Last-Event-ID` or `after` the stream starts now. Never ends on its own.',
         security,
         querystring: allJobEventsQuerySchema,
@@ -71,8 +73,8 @@ const jobEventRoutes: FastifyPluginAsyncZod = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const { username } = request.caller;
-      const { status, name, tags, after } = request.query;
+      const { status, name, tags, after, owner: asked } = request.query;
+      const owner = ownerScope(request.caller, asked, 'querystring.owner');
       const filter = { status, name, tags };
       const store = fastify.store;
       return open(request, reply, {
@@ -80,16 +82,16 @@ const jobEventRoutes: FastifyPluginAsyncZod = async (fastify) => {
         head: () => store.lastEventId(),
         source: {
           async next(cursor, limit) {
-            const events = await store.eventsOf(username, cursor, filter, limit);
+            const events = await store.eventsOf(owner, cursor, filter, limit);
             return {
               events: events.map(({ id, ...e }) => ({ cursor: id, data: e })),
             };
           },
         },
-        // Other users' changes never wake this stream (and its reads are the caller's only).
+        // Other users' changes never wake this stream (and its reads are the owner's only).
         subscribe: (wake) =>
           fastify.jobs.events.subscribeAll((job) => {
-            if (job.owner === username) wake();
+            if (owner === null || job.owner === owner) wake();
           }),
       });
     },

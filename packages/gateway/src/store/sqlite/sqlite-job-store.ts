@@ -26,6 +26,7 @@ import {
   MAX_BULK_STOP,
   type NewJobEvent,
   type OwnerEventFilter,
+  type OwnerScope,
   type SavedLog,
   type StoredJobEvent,
   SUBMIT_PARAM_KEYS,
@@ -225,7 +226,7 @@ export class SqliteJobStore implements JobStore {
     })();
   }
 
-  async list(owner: string, filter: ListJobsFilter): Promise<JobPage> {
+  async list(owner: OwnerScope, filter: ListJobsFilter): Promise<JobPage> {
     const { where, params } = criteria(owner, {
       status: filter.status,
       names: filter.name !== undefined ? [filter.name] : undefined,
@@ -270,7 +271,7 @@ export class SqliteJobStore implements JobStore {
     return { jobs, nextCursor: more && last ? encodeCursor(last.created, last.id) : null };
   }
 
-  async select(owner: string, selector: JobSelector): Promise<JobRecord[]> {
+  async select(owner: OwnerScope, selector: JobSelector): Promise<JobRecord[]> {
     const { where, params } = criteria(owner, selector);
     const clause = where.join(' AND ');
     // Counted first (the criteria read no script), so that too big a selection costs no reading.
@@ -307,7 +308,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   async eventsOf(
-    owner: string,
+    owner: OwnerScope,
     afterId: number,
     filter: OwnerEventFilter,
     limit: number,
@@ -498,9 +499,9 @@ export class SqliteJobStore implements JobStore {
  * would pass SQLite's limits on expression depth and parameters. A criterion given empty selects
  * nothing (the contract refuses it; never read it as "any").
  */
-function criteria(owner: string, c: JobSelector): { where: string[]; params: Row } {
-  const where = ['owner = @owner'];
-  const params: Row = { owner };
+function criteria(owner: OwnerScope, c: JobSelector): { where: string[]; params: Row } {
+  const where = owner === null ? ['1'] : ['owner = @owner'];
+  const params: Row = owner === null ? {} : { owner };
   if (c.ids !== undefined) {
     where.push('id IN (SELECT value FROM json_each(@ids))');
     params.ids = JSON.stringify(c.ids);
