@@ -9,12 +9,18 @@ export interface DevOidcUser {
 
 /**
  * A client of the provider. With a secret it is a confidential machine client
- * (client_credentials, authenticated with HTTP Basic); without one it is a public
- * client for the device authorization grant and refresh tokens.
+ * (client_credentials, authenticated with HTTP Basic); with redirect URIs a public web client
+ * (authorization code with PKCE, and refresh tokens); with neither a public client for the device
+ * authorization grant and refresh tokens.
  */
 export interface DevOidcClient {
   clientId: string;
   clientSecret?: string;
+  /**
+   * Where the authorization code flow may return. Loopback `http://127.0.0.1/...` URIs match
+   * on any port (RFC 8252 §7.3), so a gateway on a port picked at run time needs no registration.
+   */
+  redirectUris?: string[];
 }
 
 /** Ids equal usernames so that `sub` and `preferred_username` agree for people and machines. */
@@ -28,6 +34,8 @@ export const DEMO_USERS: readonly DevOidcUser[] = [
 export const DEMO_CLIENTS: readonly DevOidcClient[] = [
   { clientId: 'hpcgate-automation', clientSecret: 'hpcgate-automation-secret' },
   { clientId: 'hpcgate-cli' },
+  // The gateway's web page: the gateway signs people in on its behalf (a back-end-for-front-end).
+  { clientId: 'hpcgate-web', redirectUris: ['http://127.0.0.1/auth/callback'] },
 ];
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';

@@ -40,6 +40,18 @@ function clientMetadata(client: DevOidcClient) {
       token_endpoint_auth_method: 'client_secret_basic' as const,
     };
   }
+  if (client.redirectUris !== undefined) {
+    return {
+      client_id: client.clientId,
+      // Native: loopback redirect URIs match on any port (see DevOidcClient).
+      application_type: 'native' as const,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code' as const],
+      redirect_uris: client.redirectUris,
+      post_logout_redirect_uris: client.redirectUris.map((uri) => new URL('/', uri).href),
+      token_endpoint_auth_method: 'none' as const,
+    };
+  }
   return {
     client_id: client.clientId,
     grant_types: [DEVICE_CODE_GRANT, 'refresh_token'],

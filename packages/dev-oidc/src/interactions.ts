@@ -23,7 +23,8 @@ function send(res: ServerResponse, status: number, html: string): void {
  * The provider's interaction routes (oidc-provider leaves them to the host app):
  * GET /interaction/:uid shows a username/password form, POST .../login checks it and
  * hands the account to the provider, POST .../abort denies. Consent is not asked: the
- * clients are first-party, so `loadExistingGrant` grants what they request.
+ * clients are first-party, so `loadExistingGrant` grants what they request (and the consent
+ * prompt oidc-provider always makes for native clients finishes at once).
  * Returns false when the path is not an interaction route.
  */
 export async function handleInteraction(
@@ -51,6 +52,17 @@ export async function handleInteraction(
       loginPage({ uid: details.uid, clientId, demoUsers: env.demoUsernames, ...extra }),
     );
 
+  if (!action && details.prompt.name === 'consent') {
+    // Native clients (the web client is one: loopback redirects) are always asked to consent
+    // once logged in; first-party clients are granted without a page (loadExistingGrant).
+    await provider.interactionFinished(
+      req,
+      res,
+      { consent: details.grantId ? { grantId: details.grantId } : {} },
+      { mergeWithLastSubmission: true },
+    );
+    return true;
+  }
   if (!action) {
     render(200);
     return true;

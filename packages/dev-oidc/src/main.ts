@@ -25,9 +25,11 @@ const lines = [
   `  device sign-in page: ${op.issuer}/device`,
   '  clients:',
   ...op.clients.map((c) =>
-    c.clientSecret === undefined
-      ? `    ${c.clientId}  (public; device flow + refresh tokens)`
-      : `    ${c.clientId}  secret ${c.clientSecret}  (client_credentials, HTTP Basic)`,
+    c.clientSecret !== undefined
+      ? `    ${c.clientId}  secret ${c.clientSecret}  (client_credentials, HTTP Basic)`
+      : c.redirectUris
+        ? `    ${c.clientId}  (public; authorization code + PKCE to ${c.redirectUris.join(', ')} on any port)`
+        : `    ${c.clientId}  (public; device flow + refresh tokens)`,
   ),
   '  users (username/password):',
   ...op.users.map(

@@ -40,6 +40,8 @@ export interface DevOidcProvider {
   readonly machineClient: { clientId: string; clientSecret: string } | undefined;
   /** First public client (device flow), e.g. hpcgate-cli. */
   readonly deviceClient: { clientId: string } | undefined;
+  /** First web client (authorization code with PKCE), e.g. hpcgate-web. */
+  readonly webClient: { clientId: string } | undefined;
   /** Approves a pending device authorization as `username`, through the provider's own pages. */
   approveDevice(userCode: string, username: string): Promise<void>;
   /** A token set for `username` from a real device-code grant of the device client. */
@@ -79,6 +81,7 @@ export async function startDevOidcProvider(options: DevOidcOptions = {}): Promis
       signingAlg: options.signingAlg ?? 'RS256',
     }),
   );
+  allowLoopbackLogoutOnAnyPort(provider);
   const providerCallback = provider.callback();
   const env = {
     provider,
@@ -97,7 +100,8 @@ export async function startDevOidcProvider(options: DevOidcOptions = {}): Promis
   };
 
   const machine = clients.find((c) => c.clientSecret !== undefined);
-  const device = clients.find((c) => c.clientSecret === undefined);
+  const device = clients.find((c) => c.clientSecret === undefined && !c.redirectUris);
+  const web = clients.find((c) => c.redirectUris !== undefined);
   return {
     issuer,
     audience,
@@ -109,6 +113,7 @@ export async function startDevOidcProvider(options: DevOidcOptions = {}): Promis
     clients,
     machineClient: machine && { clientId: machine.clientId, clientSecret: machine.clientSecret! },
     deviceClient: device && { clientId: device.clientId },
+    webClient: web && { clientId: web.clientId },
     approveDevice: (userCode, username) => approveDevice(issuer, directory, userCode, username),
     tokenFor(username, opts) {
       if (!device) throw new Error('tokenFor needs a public (device flow) client');
@@ -120,4 +125,37 @@ export async function startDevOidcProvider(options: DevOidcOptions = {}): Promis
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * oidc-provider matches loopback redirect URIs of native clients on any port, but post-logout
+ * redirect URIs only exactly; the web client's gateway listens on a port chosen at run time, so
+ * this dev provider extends the same loopback rule to them.
+ */
+function allowLoopbackLogoutOnAnyPort(provider: Provider): void {
+  const proto = provider.Client.prototype as unknown as {
+    applicationType: string;
+    postLogoutRedirectUris?: string[];
+    postLogoutRedirectUriAllowed(value: string): boolean;
+  };
+  const exact = proto.postLogoutRedirectUriAllowed;
+  proto.postLogoutRedirectUriAllowed = function (this: typeof proto, value: string) {
+    if (exact.call(this, value)) return true;
+    const asked = parseUrl(value);
+    if (this.applicationType !== 'native' || asked?.protocol !== 'http:') return false;
+    if (!LOOPBACKS.has(asked.hostname)) return false;
+    asked.port = '';
+    return (this.postLogoutRedirectUris ?? []).some((uri) => {
+      const allowed = parseUrl(uri);
+      if (!allowed) return false;
+      allowed.port = '';
+      return allowed.href === asked.href;
+    });
+  };
+}
+
+const LOOPBACKS = new Set(['127.0.0.1', '[::1]']);
+
+function parseUrl(value: string): URL | undefined {
+  return URL.canParse(value) ? new URL(value) : undefined;
 }
