@@ -42,6 +42,7 @@ cat > "$config" <<JSON
     "adminValue": "hpcgate-admins"
   },
   "store": { "sqlitePath": ".hpcgate/gateway.db" },
+  "web": { "clientId": "hpcgate-web" },
   "systems": [
     {
       "id": "${HPCGATE_CLUSTER:-sandbox}",
@@ -64,6 +65,7 @@ JSON
 url="http://127.0.0.1:${port}"
 cat >&2 <<EOT
 hpcgate: gateway config written to $config; starting the gateway on $url
+  web page: open $url/ in a browser and sign in (user demo, password demo; admin/admin sees everyone's jobs)
   health:   curl $url/healthz
   sign in (a person: device flow; open the printed link, user demo, password demo):
             export HPCGATE_URL=$url HPCGATE_SYSTEM=${HPCGATE_CLUSTER:-sandbox}

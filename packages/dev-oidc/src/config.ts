@@ -2,7 +2,13 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Configuration, JWK, KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { DEVICE_CODE_GRANT, type DevOidcClient, type UserDirectory } from './accounts.js';
-import { deviceConfirmPage, deviceInputPage, deviceSuccessPage } from './html.js';
+import {
+  deviceConfirmPage,
+  deviceInputPage,
+  deviceSuccessPage,
+  loggedOutPage,
+  logoutPage,
+} from './html.js';
 
 export type SigningAlg = 'RS256' | 'ES256';
 
@@ -141,6 +147,15 @@ export function buildConfiguration(input: ConfigInput): Configuration {
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource(ctx, form) {
+          ctx.body = logoutPage(form, ctx.host);
+        },
+        postLogoutSuccessSource(ctx) {
+          ctx.body = loggedOutPage();
+        },
+      },
       deviceFlow: {
         enabled: true,
         userCodeInputSource(ctx, form, _out, err) {

@@ -66,3 +66,17 @@ export function deviceSuccessPage(clientId: string): string {
     `<h1 data-result="device-approved">Signed in</h1><p>${escapeHtml(clientId)} is now signed in. You can close this page.</p>`,
   );
 }
+
+/** RP-initiated logout: the provider asks before it ends its session (nothing loaded from afar). */
+export function logoutPage(form: string, host: string): string {
+  return page(
+    'hpcgate sign out',
+    `<h1>Sign out</h1><p>Sign out of the development provider at ${escapeHtml(host)}?</p>${form}
+<button type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>Sign out</button>
+<button type="submit" form="op.logoutForm">Stay signed in</button>`,
+  );
+}
+
+export function loggedOutPage(): string {
+  return page('hpcgate signed out', '<h1 data-result="signed-out">Signed out</h1>');
+}

@@ -27,10 +27,12 @@ import outputs from './plugins/outputs.js';
 import rateLimit from './plugins/rate-limit.js';
 import store from './plugins/store.js';
 import systems from './plugins/systems.js';
+import web from './plugins/web.js';
 import webhooks from './plugins/webhooks.js';
 import health from './routes/health.js';
 import jobs from './routes/jobs/index.js';
 import subscriptions from './routes/subscriptions.js';
+import { API_CSP, COMMON_SECURITY_HEADERS } from './web/security-headers.js';
 
 export interface AppOptions {
   config: GatewayConfig;
@@ -44,6 +46,10 @@ export const gatewayApp = fp(
     installErrorHandler(fastify);
     // First of all hooks, at the root: before routing's 404, authentication and the rate limit.
     fastify.addHook('onRequest', uriLengthHook(opts.config.http.maxUrlBytes));
+    // On every answer, event streams too (they send what is set here); the page sets its own CSP.
+    fastify.addHook('onRequest', async (_request, reply) => {
+      reply.headers({ ...COMMON_SECURITY_HEADERS, 'content-security-policy': API_CSP });
+    });
     await fastify.register(swagger, {
       openapi: {
         info: { title: 'hpcgate', version: '0.1.0', description: 'Slurm jobs over HTTP' },
@@ -53,10 +59,10 @@ export const gatewayApp = fp(
       },
       transform: jsonSchemaTransform,
     });
+    await fastify.register(store, { config: opts.config });
     await fastify.register(auth, { config: opts.config });
     // Before the routes: it hooks every /v3/jobs route as it is declared.
     await fastify.register(rateLimit, { config: opts.config });
-    await fastify.register(store, { config: opts.config });
     await fastify.register(systems, { config: opts.config });
     await fastify.register(idempotency, { waitMs: opts.config.http.idempotentRetryWaitMs });
     await fastify.register(jobsService, { config: opts.config });
@@ -65,6 +71,7 @@ export const gatewayApp = fp(
     await fastify.register(health);
     await fastify.register(jobs, { prefix: '/v3/jobs', config: opts.config });
     await fastify.register(subscriptions, { prefix: '/v3/jobs/subscriptions' });
+    await fastify.register(web, { config: opts.config });
     fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger());
   },
   { name: 'hpcgate-gateway' },

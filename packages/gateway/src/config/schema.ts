@@ -378,6 +378,66 @@ export const webhooksConfigSchema = z
   .prefault({});
 export type WebhooksConfig = z.infer<typeof webhooksConfigSchema>;
 
+/**
+ * The web page (`/`): sign-in through the OIDC issuer's authorization code flow with PKCE, the
+ * gateway keeping the tokens (docs/web.md). Absent: no page, and only bearer tokens.
+ */
+export const webConfigSchema = z.object({
+  /** The provider's client for the page: a public client allowed `<publicUrl>/auth/callback`. */
+  clientId: z.string().min(1),
+  /**
+   * The gateway's address as browsers reach it (`https://hpc.example.org`); the callback and the
+   * allowed `Origin` derive from it. Absent: from each request's Host (for loopback development;
+   * set it anywhere else).
+   */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Scopes asked for at sign-in. */
+  scopes: z
+    .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/))
+    .min(1)
+    .default(['openid', 'profile']),
+  /** More authorization request parameters, for providers that want them (`audience`, `resource`). */
+  authorizationParams: z
+    .record(z.string().regex(/^[a-z_]{1,64}$/), z.string().max(1024))
+    .refine(
+      (p) => !Object.keys(p).some((k) => RESERVED_AUTHORIZATION_PARAMS.has(k)),
+      'the gateway sets client_id, redirect_uri, response_type, scope, state, nonce and the PKCE challenge itself',
+    )
+    .default({}),
+  /** A session ends this long after sign-in, used or not. */
+  sessionMaxAgeSec: z
+    .number()
+    .int()
+    .min(300)
+    .max(30 * 86_400)
+    .default(12 * 3_600),
+  /** … or this long after its last use. */
+  sessionIdleSec: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(2 * 3_600),
+  /** Sessions one user may hold (browsers); signing in once more ends the oldest. */
+  maxSessionsPerUser: z.number().int().min(1).max(1_000).default(20),
+  /** Sign-ins under way at once (anyone may start one); more answer 429 TOO_MANY_SIGN_INS. */
+  maxPendingLogins: z.number().int().min(10).max(1_000_000).default(10_000),
+  /** The built page; default the `@hpcgate/web` package's. */
+  assetsDir: z.string().min(1).optional(),
+});
+export type WebConfig = z.infer<typeof webConfigSchema>;
+
+const RESERVED_AUTHORIZATION_PARAMS = new Set([
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'scope',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+]);
+
 export const gatewayConfigSchema = z
   .object({
     listen: z
@@ -456,8 +516,16 @@ export const gatewayConfigSchema = z
         maxLogStreamsPerUser: z.number().int().min(1).max(1_000).default(10),
       })
       .prefault({}),
+    web: webConfigSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.web && !cfg.auth.discovery) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['web'],
+        message: 'the web page signs people in through OIDC discovery: set auth.discovery to true',
+      });
+    }
     const seen = new Set<string>();
     cfg.systems.forEach((s, i) => {
       if (seen.has(s.id)) {

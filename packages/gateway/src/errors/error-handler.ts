@@ -30,6 +30,7 @@ import {
 } from '../scheduler/errors.js';
 import { OutputNotFoundError, OutputTypeError } from '../scheduler/job-files.js';
 import { InvalidCursorError, TooManyJobsSelectedError } from '../store/job-store.js';
+import { TooManySignInsError } from '../web/web-sessions.js';
 import {
   SubscriptionNotFoundError,
   TooManySubscriptionsError,
@@ -97,6 +98,12 @@ const RULES: readonly Rule<Error>[] = [
     message: e.message,
     details: { limit: e.limit },
     headers: { 'retry-after': String(e.retryAfterSec) },
+  })),
+  rule(TooManySignInsError, (e) => ({
+    status: 429,
+    code: 'TOO_MANY_SIGN_INS',
+    message: e.message,
+    headers: { 'retry-after': '60' },
   })),
   rule(TooManyJobsSelectedError, (e) => ({
     status: 400,

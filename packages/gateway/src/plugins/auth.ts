@@ -1,26 +1,41 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type Identity, TokenVerifier, type VerifyOptions } from '../auth/token-verifier.js';
 import type { GatewayConfig } from '../config/schema.js';
+import { HttpError } from '../domain/http-error.js';
+import { SqliteJobStore } from '../store/sqlite/sqlite-job-store.js';
+import { SqliteSessionStore } from '../store/sqlite/sqlite-session-store.js';
+import { requestOrigin, sessionCookie } from '../web/request.js';
+import { sameSecret } from '../web/session-secrets.js';
+import { type WebSession, WebSessions } from '../web/web-sessions.js';
 import { RateLimitedError, TokenBucketLimiter } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /**
      * Hook (onRequest or preHandler) for routes that need a verified caller: sets
-     * `request.caller`, or fails with 401 (bad token), 429 (this client sent too many tokens that
-     * needed introspection) or 503 (identity provider unreachable).
+     * `request.caller`, or fails with 401 (bad token), 403 (a web session's unsafe request
+     * without its CSRF token), 429 (this client sent too many tokens that needed introspection)
+     * or 503 (identity provider unreachable).
      * Verifies once per request: a second call for the same request does nothing.
      */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /** The web page's sign-in and sessions; undefined without `web` in the config. */
+    webSessions: WebSessions | undefined;
   }
   interface FastifyRequest {
     caller: Identity;
+    /** Set when the caller came with the web page's session cookie, not a bearer token. */
+    webSession: WebSession | null;
   }
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
- * Verifies bearer tokens (TokenVerifier). Tokens that would cost a request to the identity
+ * Verifies the caller: a bearer token (TokenVerifier), or, with no Authorization header, the web
+ * page's session cookie (WebSessions), whose unsafe requests must carry the session's CSRF token
+ * and come from the gateway's own origin. Tokens that would cost a request to the identity
  * provider (opaque tokens whose introspection answer is neither cached nor being fetched) are
  * paid for first from a bucket per client address (`auth.introspection.clientLimit`), whether or
  * not `rateLimit` is set: see rate-limit.ts for why the limit is keyed so before the caller is
@@ -31,9 +46,22 @@ export default fp(
     const verifier = new TokenVerifier(opts.config.auth);
     const limit = opts.config.auth.introspection?.clientLimit;
     const unverified = limit ? new TokenBucketLimiter(limit) : undefined;
+    const sessions = opts.config.web ? webSessions(fastify, opts.config, verifier) : undefined;
+    fastify.decorate('webSessions', sessions);
     fastify.decorateRequest('caller', null as unknown as Identity);
+    fastify.decorateRequest('webSession', null);
     fastify.decorate('authenticate', async (request: FastifyRequest) => {
       if (request.caller) return;
+      const cookie = sessions && !request.headers.authorization && sessionCookie(request);
+      if (sessions && cookie) {
+        const session = await sessions.identify(cookie);
+        if (!session)
+          throw new HttpError(401, 'UNAUTHENTICATED', 'the web session has ended; sign in again');
+        if (!SAFE_METHODS.has(request.method)) checkCsrf(request, session, sessions);
+        request.webSession = session;
+        request.caller = session.identity;
+        return;
+      }
       const verify: VerifyOptions = unverified
         ? {
             beforeIntrospection: () => {
@@ -45,5 +73,46 @@ export default fp(
       request.caller = await verifier.verify(request.headers.authorization, verify);
     });
   },
-  { name: 'auth' },
+  { name: 'auth', dependencies: ['store'] },
 );
+
+function webSessions(
+  fastify: FastifyInstance,
+  config: GatewayConfig,
+  verifier: TokenVerifier,
+): WebSessions {
+  const store = fastify.store;
+  // Its tables live in the jobs' database, on the same connection (as the webhooks').
+  if (!(store instanceof SqliteJobStore))
+    throw new Error('the web page needs the SQLite job store');
+  return new WebSessions(
+    new SqliteSessionStore(store.database),
+    verifier,
+    config.web!,
+    config.auth,
+    fastify.log.child({ component: 'web-sessions' }),
+  );
+}
+
+/**
+ * A cookie rides along with any request to the gateway, whoever made the browser send it; only
+ * the page can read the CSRF token (from /auth/session, same-origin) and set the header. The
+ * origin checks refuse cross-site requests outright where the browser says where they came from.
+ */
+function checkCsrf(request: FastifyRequest, session: WebSession, sessions: WebSessions): void {
+  const origin = request.headers.origin;
+  const site = request.headers['sec-fetch-site'];
+  const header = request.headers['x-csrf-token'];
+  const ok =
+    typeof header === 'string' &&
+    sameSecret(header, session.csrfToken) &&
+    (origin === undefined || origin === sessions.origin(requestOrigin(request))) &&
+    (site === undefined || site === 'same-origin');
+  if (!ok) {
+    throw new HttpError(
+      403,
+      'CSRF_FAILED',
+      'a request with the web session cookie must come from the gateway page and carry its x-csrf-token header',
+    );
+  }
+}

@@ -199,4 +199,23 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job_id, idx)
   );
   `,
+  // The web page's sign-ins and sessions (issue 12), by the hash of their cookie's token.
+  `
+  CREATE TABLE web_logins (
+    id_hash TEXT PRIMARY KEY,
+    sealed TEXT NOT NULL,
+    expires TEXT NOT NULL
+  );
+  CREATE INDEX web_logins_expires ON web_logins (expires);
+  CREATE TABLE web_sessions (
+    id_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    sealed TEXT NOT NULL,
+    created TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    expires TEXT NOT NULL
+  );
+  CREATE INDEX web_sessions_user ON web_sessions (username, created);
+  CREATE INDEX web_sessions_expires ON web_sessions (expires);
+  `,
 ];
