@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 bash scripts/ensure-deps.sh
 . scripts/cluster-env.sh
+bash scripts/ensure-browser.sh
 
 logs=.hpcgate/test-logs
 rm -rf "$logs" && mkdir -p "$logs"
