@@ -16,7 +16,8 @@ const bin =
 const env = readClusterEnv();
 const issuer = await createIssuer();
 const gateway = await startGateway(gatewayConfigFor(env, issuer.jwksFile));
-const token = await issuer.token('bench');
+// readme-reader runs as the sandbox's demo account (E2E_ACCOUNTS): a caller without one gets 403.
+const token = await issuer.token('readme-reader');
 const job = await new Hpcgate({ baseUrl: gateway.url, token }).jobs.submitJob({
   name: 'bench',
   execSystemId: env.cluster,

@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import Fastify, {
   type FastifyHttpOptions,
   type FastifyInstance,
+  type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
@@ -110,8 +111,9 @@ export async function buildApp(
   const fastify = Fastify({
     logger: {
       level: config.logLevel,
-      // Tokens never reach the log.
-      redact: ['req.headers.authorization'],
+      // Tokens never reach the log, nor the sign-in's code (the callback's query).
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      serializers: { req: requestForLog },
       ...(config.logFile ? { file: config.logFile } : {}),
     },
     ...serverOptions(config.http),
@@ -122,4 +124,16 @@ export async function buildApp(
   await fastify.register(gatewayApp, { config });
   await fastify.ready();
   return fastify;
+}
+
+/** Pino's request serializer, with the web sign-in's callback query (code, state) left out. */
+function requestForLog(req: FastifyRequest) {
+  const url = req.url.startsWith('/auth/callback?') ? '/auth/callback?<redacted>' : req.url;
+  return {
+    method: req.method,
+    url,
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
 }

@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type DevOidcProvider, startDevOidcProvider } from '@hpcgate/dev-oidc';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ let op: DevOidcProvider;
 let app: FastifyInstance;
 let gw: string;
 let sqlite: string;
+let log: string;
 
 function builtPage(): string {
   const dir = mkdtempSync(join(tmpdir(), 'hpcgate-page-'));
@@ -35,8 +36,10 @@ function builtPage(): string {
 async function startPair(accessTokenTtlSec: number) {
   const provider = await startDevOidcProvider({ accessTokenTtlSec });
   const dbPath = join(mkdtempSync(join(tmpdir(), 'hpcgate-web-')), 'gateway.db');
+  const logFile = join(dirname(dbPath), 'gateway.log');
   const config = parseConfig({
-    logLevel: 'silent',
+    logLevel: 'info',
+    logFile,
     auth: {
       issuer: provider.issuer,
       discovery: true,
@@ -51,11 +54,11 @@ async function startPair(accessTokenTtlSec: number) {
   });
   const gateway = await buildApp(config);
   const url = await gateway.listen({ host: '127.0.0.1', port: 0 });
-  return { provider, gateway, url, dbPath };
+  return { provider, gateway, url, dbPath, logFile };
 }
 
 beforeAll(async () => {
-  ({ provider: op, gateway: app, url: gw, dbPath: sqlite } = await startPair(3600));
+  ({ provider: op, gateway: app, url: gw, dbPath: sqlite, logFile: log } = await startPair(3600));
 });
 
 afterAll(async () => {
@@ -206,6 +209,18 @@ describe('signing in to the web page', () => {
       const landed = await signIn(new BrowserSession(), 'alice', returnTo);
       expect(landed.url).toBe(`${gw}/`);
     }
+  });
+
+  it('logs neither the sign-in code nor the session cookie', async () => {
+    const browser = new BrowserSession();
+    await signIn(browser, 'alice');
+    const token = browser.cookie(gw, '__Host-hpcgate-session')!.value;
+    await browser.get(`${gw}/v3/jobs/list`);
+    const text = readFileSync(log, 'utf8');
+    expect(text).toContain('/auth/callback?<redacted>');
+    expect(text).not.toMatch(/code=/);
+    expect(text).not.toContain(token);
+    expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
   });
 
   it('keeps only hashes of the cookies and sealed tokens in the store', async () => {

@@ -113,7 +113,7 @@ export function BulkStopDialog({ selector, onClose, onDone }: BulkStopDialogProp
         <ConfirmWord word={mode} value={typed} onInput={setTyped} inputRef={input} />
         <p class="actions">
           <button type="submit" class="danger" disabled={!ready}>
-            {`Stop ${n} jobs`}
+            {`Stop ${n} ${n === 1 ? 'job' : 'jobs'}`}
           </button>
           <button type="button" onClick={onClose}>
             Close
