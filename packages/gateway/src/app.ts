@@ -24,6 +24,7 @@ import {
 import auth from './plugins/auth.js';
 import idempotency from './plugins/idempotency.js';
 import jobsService from './plugins/jobs.js';
+import metrics from './plugins/metrics.js';
 import outputs from './plugins/outputs.js';
 import rateLimit from './plugins/rate-limit.js';
 import store from './plugins/store.js';
@@ -65,6 +66,8 @@ export const gatewayApp = fp(
     // Before the routes: it hooks every /v3/jobs route as it is declared.
     await fastify.register(rateLimit, { config: opts.config });
     await fastify.register(systems, { config: opts.config });
+    // Before the routes: its hook counts every answer.
+    await fastify.register(metrics, { config: opts.config });
     await fastify.register(idempotency, { waitMs: opts.config.http.idempotentRetryWaitMs });
     await fastify.register(jobsService, { config: opts.config });
     await fastify.register(webhooks, { config: opts.config });

@@ -517,6 +517,11 @@ export const gatewayConfigSchema = z
       })
       .prefault({}),
     web: webConfigSchema.optional(),
+    /**
+     * Prometheus metrics at `GET /metrics` (docs/metrics.md), unauthenticated as scrapers expect:
+     * no label names a user or a job. Keep it off the public network, or turn it off.
+     */
+    metrics: z.object({ enabled: z.boolean().default(true) }).prefault({}),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.web && !cfg.auth.discovery) {

@@ -93,6 +93,13 @@ export class EventStreams {
     };
   }
 
+  /** Slots taken, all users together (log streams take slots without opening through here). */
+  reserved(): number {
+    let n = 0;
+    for (const held of this.perUser.values()) n += held;
+    return n;
+  }
+
   /** How many streams `username` holds (all users: without one). */
   count(username?: string): number {
     if (username !== undefined) return this.perUser.get(username) ?? 0;

@@ -37,6 +37,9 @@ export class SystemMonitor {
   /** Resolvers of refresh() calls, satisfied by the next cycle that starts after them. */
   private refreshWaiters: Array<() => void> = [];
   lastCycle: CycleStats | null = null;
+  /** Cycles that polled (something was watched), and those of them that failed: for metrics. */
+  cycles = 0;
+  failedCycles = 0;
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -128,6 +131,8 @@ export class SystemMonitor {
       this.log.warn({ system: this.scheduler.systemId, err: error }, 'poll cycle failed');
     } finally {
       if (watched.length > 0) {
+        this.cycles++;
+        if (error !== null) this.failedCycles++;
         this.lastCycle = {
           at: new Date().toISOString(),
           watchedJobs: watched.length,

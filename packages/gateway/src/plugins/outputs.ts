@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { GatewayConfig } from '../config/schema.js';
+import { EventStreams } from '../jobs/event-stream.js';
 import { JobWriter } from '../jobs/job-writer.js';
 import { JobOutputs } from '../jobs/outputs/job-outputs.js';
 import { LogCollector } from '../jobs/outputs/log-collector.js';
@@ -8,6 +9,8 @@ import { LogReaders } from '../jobs/outputs/log-readers.js';
 declare module 'fastify' {
   interface FastifyInstance {
     outputs: JobOutputs;
+    /** Slots of the open log streams (`/logs`): only their per-user bound is used. */
+    logStreams: EventStreams;
   }
 }
 
@@ -34,6 +37,10 @@ export default fp(
       fastify.log,
     );
     fastify.decorate('outputs', outputs);
+    fastify.decorate(
+      'logStreams',
+      new EventStreams({ maxStreamsPerUser: opts.config.outputs.maxLogStreamsPerUser }),
+    );
     fastify.addHook('onReady', async () => collector.start());
     fastify.addHook('preClose', async () => {
       readers.closeAll();

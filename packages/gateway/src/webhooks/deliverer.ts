@@ -29,6 +29,8 @@ export interface DelivererOptions {
  * again, with the same id and body.
  */
 export class Deliverer {
+  /** Attempts recorded since start, by what they left the delivery as: for metrics. */
+  readonly attempts = { delivered: 0, pending: 0, failed: 0 };
   private readonly queue: DeliveryQueue<PendingDelivery>;
   private readonly feeder: EventFeeder;
   private pruneTimer: NodeJS.Timeout | undefined;
@@ -142,6 +144,7 @@ export class Deliverer {
         result,
       );
       if (!recorded) return null;
+      this.attempts[result.state]++;
       d.attempts = attempt;
       this.log.debug(
         { deliveryId: d.id, subscriptionId: d.subscriptionId, attempt, state: result.state },

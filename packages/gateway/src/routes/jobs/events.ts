@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ownerScope } from '../../jobs/caller.js';
-import { EventStreams, type StreamOptions } from '../../jobs/event-stream.js';
+import type { StreamOptions } from '../../jobs/event-stream.js';
 import { errors, jobIdParams, security } from './shared.js';
 
 const lastEventIdHeader = z.object({
@@ -31,9 +31,7 @@ function resumeFrom(header: string | undefined, after: number | undefined): numb
  * Registered inside the jobs plugin, behind its authentication hook.
  */
 const jobEventRoutes: FastifyPluginAsyncZod = async (fastify) => {
-  const streams = new EventStreams();
-  // Open responses would hold the server's close up.
-  fastify.addHook('preClose', async () => streams.closeAll());
+  const streams = fastify.eventStreams;
 
   /** Takes a slot (or throws 429, still before anything is sent) and hands the response over. */
   const open = (

@@ -2,7 +2,6 @@ import { logsQuerySchema } from '@hpcgate/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayConfig } from '../../config/schema.js';
-import { EventStreams } from '../../jobs/event-stream.js';
 import { LogSession } from '../../jobs/outputs/log-stream.js';
 import { logFile } from '../../scheduler/job-files.js';
 import { errors, jobIdParams, security } from './shared.js';
@@ -21,7 +20,7 @@ const lastEventIdHeader = z.object({
  */
 const logRoutes: FastifyPluginAsyncZod<{ config: GatewayConfig }> = async (fastify, opts) => {
   // Only the per-user bound of the event streams' registry is used here: log streams count apart.
-  const slots = new EventStreams({ maxStreamsPerUser: opts.config.outputs.maxLogStreamsPerUser });
+  const slots = fastify.logStreams;
   const sessions = new Set<LogSession>();
   fastify.addHook('preClose', async () => {
     for (const s of [...sessions]) s.close();
