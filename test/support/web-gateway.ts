@@ -25,9 +25,14 @@ export interface WebGateway {
 }
 
 /**
+ * The Unix accounts the web tier's people run as: not alice's and bob's own, which the gateway's
+ * tests use at the same time and count processes of (remote `tail -f` readers, say).
+ */
+export const WEB_ACCOUNTS = { alice: 'demo', bob: 'carol' } as const;
+
+/**
  * The gateway's config for the web tier: sign-in through the dev provider (discovery), the web
- * page's client, and the sandbox as in support/gateway.ts (alice, bob and demo run as their own
- * Unix accounts, by `sameName`; the others by E2E_ACCOUNTS).
+ * page's client, and the sandbox as in support/gateway.ts, with alice and bob on WEB_ACCOUNTS.
  */
 export function webGatewayConfig(
   env: ClusterEnv,
@@ -57,7 +62,7 @@ export function webGatewayConfig(
         user: env.user,
         privateKeyPath: env.privateKeyPath,
         userKeysDir: env.userKeysDir,
-        accounts: { table: E2E_ACCOUNTS },
+        accounts: { table: { ...E2E_ACCOUNTS, ...WEB_ACCOUNTS } },
         partitions: [env.partition],
         finishedJobSource: 'jobcomp',
       },

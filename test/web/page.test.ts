@@ -17,7 +17,7 @@ import {
 } from '../support/browser.js';
 import { readClusterEnv } from '../support/cluster-env.js';
 import { TestSsh } from '../support/ssh.js';
-import { startWebGateway, type WebGateway } from '../support/web-gateway.js';
+import { startWebGateway, WEB_ACCOUNTS, type WebGateway } from '../support/web-gateway.js';
 
 // The web page in a real browser (Debian's chromium through playwright-core), served by a real
 // gateway in this process, signed in through the dev OIDC provider's own login form, with jobs on
@@ -44,7 +44,7 @@ beforeAll(async () => {
     logLevel: 'info',
     logFile: join(logDir, `web-gateway-${process.pid}.log`),
   });
-  aliceSsh = await TestSsh.connect(env, 'alice');
+  aliceSsh = await TestSsh.connect(env, WEB_ACCOUNTS.alice);
   // alice's and bob's jobs, held in Slurm's queue for the whole file: the sign-in, the admin's
   // list, the CSRF check and the keyboard test use them.
   [aliceHeld, bobHeld] = await Promise.all([

@@ -111,6 +111,13 @@ describe('stopping a job that has ended', () => {
   it('a CANCELLED job answers 409 too, and stays as it was', async () => {
     const job = await running('twice');
     await h.call('carol', 'POST', `/v3/jobs/${job.id}/cancel`, { wait: 20 });
+    // The log collector's OUTPUT_* event is the gateway's last change to an ended job.
+    await expect
+      .poll(async () => {
+        const history = await h.call('carol', 'GET', `/v3/jobs/${job.id}/history`);
+        return history.body.events.some((e: { event: string }) => e.event.startsWith('OUTPUT_'));
+      })
+      .toBe(true);
     const before = (await h.call('carol', 'GET', `/v3/jobs/${job.id}`)).body;
     const res = await h.call('carol', 'POST', `/v3/jobs/${job.id}/cancel`);
     expect(res.status).toBe(409);
