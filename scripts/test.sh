@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# `npm test`: dependencies, the sandbox cluster, then typecheck, lint, build and every test; last,
-# everything the suite printed or logged is searched for tokens and private keys.
+# `npm test`: dependencies, the sandbox cluster, a browser and a private PostgreSQL, then typecheck,
+# lint, build and every test; last, everything the suite printed or logged is searched for tokens
+# and private keys.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 bash scripts/ensure-deps.sh
 . scripts/cluster-env.sh
 bash scripts/ensure-browser.sh
+# A private PostgreSQL for the store's contract tests (installed when missing), stopped after.
+bash scripts/postgres.sh up
+trap 'bash scripts/postgres.sh down >/dev/null 2>&1 || true' EXIT
+set -a
+# shellcheck source=/dev/null
+. <(bash scripts/postgres.sh env)
+set +a
 
 logs=.hpcgate/test-logs
 rm -rf "$logs" && mkdir -p "$logs"
