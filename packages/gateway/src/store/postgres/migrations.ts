@@ -1,0 +1,192 @@
+/**
+ * Schema versions of the PostgreSQL store, applied in order; `schema_migrations` records which
+ * ran. Each runs in the start-up transaction that holds {@link MIGRATION_LOCK}
+ * (pg-job-store.ts): two gateways starting at once migrate once, the second finds the work done.
+ *
+ * Choices (docs/postgres.md):
+ * - Text keys and names are `COLLATE "C"`: byte order, as SQLite compares them, so both stores
+ *   page in the same order whatever the database's locale, and a plain btree serves
+ *   `name LIKE 'prefix%'` (a locale collation would need `text_pattern_ops`).
+ * - Times are `timestamptz` (8 bytes, real time arithmetic for retention), read back as ISO strings
+ *   with milliseconds and `Z` (the pool's type parser), as the gateway writes them.
+ * - The submit parameters are `json`, not `jsonb`: stored verbatim (the env's key order as given,
+ *   what SQLite returns), never queried inside, and the last column (the monitor's reads never
+ *   detoast a script). Everything queried or small is `jsonb`.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE jobs (
+    id text COLLATE "C" PRIMARY KEY,
+    owner text COLLATE "C" NOT NULL,
+    name text COLLATE "C" NOT NULL,
+    exec_system_id text COLLATE "C" NOT NULL,
+    status text NOT NULL,
+    condition text,
+    last_message text,
+    remote_job_id text,
+    remote_user text,
+    remote_state text,
+    remote_reason text,
+    remote_done boolean NOT NULL DEFAULT false,
+    exit_code integer,
+    exit_signal integer,
+    created timestamptz NOT NULL,
+    remote_submitted timestamptz,
+    remote_started timestamptz,
+    ended timestamptz,
+    last_updated timestamptz NOT NULL,
+    stop_request jsonb,
+    tags jsonb NOT NULL,
+    submit_attempts integer NOT NULL DEFAULT 0,
+    submit_unanswered integer NOT NULL DEFAULT 0,
+    submit_first_at timestamptz,
+    submit_last_at timestamptz,
+    output jsonb,
+    tasks jsonb,
+    array_spec jsonb,
+    exclusive_key text COLLATE "C",
+    hidden boolean NOT NULL DEFAULT false,
+    resubmitted_from text COLLATE "C",
+    resubmitted_as text COLLATE "C",
+    params json NOT NULL
+  );
+  -- One user's list, newest first, and its keyset pages: (created, id) < (cursor) is a range.
+  CREATE INDEX jobs_owner_created ON jobs (owner, created DESC, id DESC);
+  -- Every owner's list (an admin's owner=*).
+  CREATE INDEX jobs_created ON jobs (created DESC, id DESC);
+  -- Name filters: a pattern's literal prefix (nightly-12*) is a range of this index.
+  CREATE INDEX jobs_owner_name ON jobs (owner, name);
+  -- The monitor's jobs: only those whose remote job may still exist, a small part of the table.
+  CREATE INDEX jobs_watch ON jobs (exec_system_id, created) WHERE NOT remote_done;
+  -- A user's unfinished jobs, counted at every submit.
+  CREATE INDEX jobs_owner_status ON jobs (owner, status);
+  -- A singleton's key is unique per owner among unfinished jobs: the insert itself refuses a
+  -- second holder, so concurrent submits (on any replica) cannot both pass a check made before.
+  CREATE UNIQUE INDEX jobs_exclusive_key ON jobs (owner, exclusive_key)
+    WHERE exclusive_key IS NOT NULL AND status IN ('PROCESSING_INPUTS', 'PENDING', 'RUNNING');
+
+  -- History. id is the gateway-wide event id (the all-jobs event stream's SSE id): an identity
+  -- never reused; events are written under one advisory lock so that ids also follow commit order.
+  CREATE TABLE job_events (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_id text COLLATE "C" NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    seq integer NOT NULL,
+    at timestamptz NOT NULL,
+    event text NOT NULL,
+    status text NOT NULL,
+    actor text,
+    description text NOT NULL,
+    UNIQUE (job_id, seq)
+  );
+
+  CREATE TABLE idempotency_keys (
+    owner text COLLATE "C" NOT NULL,
+    key text COLLATE "C" NOT NULL,
+    fingerprint text NOT NULL,
+    status_code integer NOT NULL,
+    body text NOT NULL,
+    created timestamptz NOT NULL,
+    PRIMARY KEY (owner, key)
+  );
+  CREATE INDEX idempotency_keys_created ON idempotency_keys (created);
+
+  CREATE TABLE job_logs (
+    job_id text COLLATE "C" NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    stream text NOT NULL,
+    kind text NOT NULL,
+    at timestamptz NOT NULL,
+    start bigint NOT NULL,
+    size bigint NOT NULL,
+    content bytea NOT NULL,
+    PRIMARY KEY (job_id, stream)
+  );
+
+  CREATE TABLE job_tasks (
+    job_id text COLLATE "C" NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    idx integer NOT NULL,
+    name text,
+    status text NOT NULL,
+    remote_state text,
+    exit_code integer,
+    started timestamptz,
+    ended timestamptz,
+    PRIMARY KEY (job_id, idx)
+  );
+  `,
+  // Webhooks (docs/webhooks.md), as SQLite's migration 7: subscriptions, one delivery per
+  // (subscription, event) with its attempts, and the deliverer's cursor (the gateway-wide event id,
+  // job_events.id, it has read up to). `events` and `selector` are json (kept as given, never
+  // queried inside); a delivery's `body` is text, signed as stored.
+  `
+  CREATE TABLE webhook_subscriptions (
+    id text COLLATE "C" PRIMARY KEY,
+    owner text COLLATE "C" NOT NULL,
+    url text NOT NULL,
+    events json NOT NULL,
+    job_id text COLLATE "C",
+    selector json,
+    secret text NOT NULL,
+    from_event_id bigint NOT NULL,
+    created timestamptz NOT NULL
+  );
+  -- One owner's subscriptions, newest first, and their keyset pages.
+  CREATE INDEX webhook_subscriptions_owner ON webhook_subscriptions (owner, created DESC, id DESC);
+  CREATE TABLE webhook_deliveries (
+    id text COLLATE "C" PRIMARY KEY,
+    subscription_id text COLLATE "C" NOT NULL
+      REFERENCES webhook_subscriptions (id) ON DELETE CASCADE,
+    event_id bigint NOT NULL,
+    job_id text COLLATE "C" NOT NULL,
+    event text NOT NULL,
+    body text NOT NULL,
+    state text NOT NULL,
+    attempts integer NOT NULL DEFAULT 0,
+    created timestamptz NOT NULL,
+    next_attempt_at timestamptz,
+    finished timestamptz,
+    error text,
+    -- One delivery per event and subscription (a batch prepared twice writes nothing new); also
+    -- a subscription's deliveries newest first, by event id.
+    UNIQUE (subscription_id, event_id)
+  );
+  -- What a restart resumes, the soonest due first: only the pending ones.
+  CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (next_attempt_at, event_id)
+    WHERE state = 'pending';
+  -- The retention's prune: finished ones only.
+  CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (finished)
+    WHERE finished IS NOT NULL;
+  CREATE TABLE webhook_attempts (
+    delivery_id text COLLATE "C" NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+    attempt integer NOT NULL,
+    at timestamptz NOT NULL,
+    status_code integer,
+    error text,
+    duration_ms double precision NOT NULL,
+    PRIMARY KEY (delivery_id, attempt)
+  );
+  CREATE TABLE webhook_cursor (
+    id integer PRIMARY KEY CHECK (id = 1),
+    event_id bigint NOT NULL
+  );
+  `,
+  // The web page's sign-ins and sessions (issue 12), by the hash of their cookie's token, as
+  // SQLite's migration 10.
+  `
+  CREATE TABLE web_logins (
+    id_hash text COLLATE "C" PRIMARY KEY,
+    sealed text NOT NULL,
+    expires timestamptz NOT NULL
+  );
+  CREATE INDEX web_logins_expires ON web_logins (expires);
+  CREATE TABLE web_sessions (
+    id_hash text COLLATE "C" PRIMARY KEY,
+    username text COLLATE "C" NOT NULL,
+    sealed text NOT NULL,
+    created timestamptz NOT NULL,
+    last_seen timestamptz NOT NULL,
+    expires timestamptz NOT NULL
+  );
+  CREATE INDEX web_sessions_user ON web_sessions (username, created DESC, id_hash);
+  CREATE INDEX web_sessions_expires ON web_sessions (expires);
+  `,
+];
