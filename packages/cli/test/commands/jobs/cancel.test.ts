@@ -160,12 +160,12 @@ describe('jobs cancel', () => {
       // Read once the wait is over: the job as it is then.
       .get(`/v3/jobs/${aJob.id}`)
       .reply(200, aJob);
-    const r = await run(['jobs', 'cancel', aJob.id, '--wait', '0.3']);
+    const r = await run(['jobs', 'cancel', aJob.id, '--wait', '1']);
     expect(r.code).toBe(ExitCode.SERVER);
     expect(r.out).toBe('');
     expectOneErrorLine(
       r.err,
-      new RegExp(`cancel requested for ${aJob.id}, but after 0.3 s the job is still RUNNING`),
+      new RegExp(`cancel requested for ${aJob.id}, but after 1 s the job is still RUNNING`),
     );
     expect(unmatched()).toEqual([]);
   });
