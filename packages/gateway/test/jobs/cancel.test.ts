@@ -113,10 +113,13 @@ describe('stopping a job that has ended', () => {
     await h.call('carol', 'POST', `/v3/jobs/${job.id}/cancel`, { wait: 20 });
     // The log collector's OUTPUT_* event is the gateway's last change to an ended job.
     await expect
-      .poll(async () => {
-        const history = await h.call('carol', 'GET', `/v3/jobs/${job.id}/history`);
-        return history.body.events.some((e: { event: string }) => e.event.startsWith('OUTPUT_'));
-      })
+      .poll(
+        async () => {
+          const history = await h.call('carol', 'GET', `/v3/jobs/${job.id}/history`);
+          return history.body.events.some((e: { event: string }) => e.event.startsWith('OUTPUT_'));
+        },
+        { timeout: 30_000, interval: 100 },
+      )
       .toBe(true);
     const before = (await h.call('carol', 'GET', `/v3/jobs/${job.id}`)).body;
     const res = await h.call('carol', 'POST', `/v3/jobs/${job.id}/cancel`);
