@@ -21,47 +21,6 @@ const storeAt = (path = ':memory:') => {
 };
 
 describe('SqliteJobStore: exclusive keys', () => {
-  it('refuses a second unfinished holder of a key, naming the first; other owners and keyless jobs pass', async () => {
-    const store = storeAt();
-    const first = record(1, { status: 'RUNNING', name: 'nightly', exclusiveKey: 'nightly' });
-    await store.create(first, created);
-    const second = record(2, {
-      status: 'PROCESSING_INPUTS',
-      name: 'nightly',
-      exclusiveKey: 'nightly',
-    });
-    const refused = await store.create(second, created).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(JobAlreadyRunningError);
-    expect((refused as JobAlreadyRunningError).holder).toEqual({
-      jobId: first.id,
-      name: 'nightly',
-      status: 'RUNNING',
-      since: first.remoteStarted,
-      exclusiveKey: 'nightly',
-    });
-    // Nothing of the refused job was stored, history included.
-    expect(await store.get(second.id)).toBeUndefined();
-    expect(await store.history(second.id)).toEqual([]);
-    // Another owner has keys of their own; jobs without a key never collide.
-    await store.create(record(3, { owner: 'bob', exclusiveKey: 'nightly' }), created);
-    await store.create(record(4, { exclusiveKey: null }), created);
-    await store.create(record(5, { exclusiveKey: null }), created);
-    expect(await store.exclusiveHolder('alice', 'nightly')).toMatchObject({ id: first.id });
-  });
-
-  it('an ended holder frees the key (a terminate that Slurm has not finished counts as ended)', async () => {
-    const store = storeAt();
-    const first = record(1, { status: 'RUNNING', exclusiveKey: 'k' });
-    await store.create(first, created);
-    await store.update(first.id, { steps: [{ status: 'CANCELLED', description: 'terminated' }] });
-    expect(await store.exclusiveHolder('alice', 'k')).toBeUndefined();
-    const next = record(2, { status: 'PROCESSING_INPUTS', exclusiveKey: 'k' });
-    await store.create(next, created);
-    expect((await store.get(next.id))?.exclusiveKey).toBe('k');
-    // The ended one keeps its key on the record: it says what it held.
-    expect((await store.get(first.id))?.exclusiveKey).toBe('k');
-  });
-
   it('two stores on one file (two gateways) that both checked first: exactly one insert wins', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'hpcgate-store-')), 'gateway.db');
     const a = storeAt(path);
