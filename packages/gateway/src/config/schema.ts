@@ -466,6 +466,22 @@ export const gatewayConfigSchema = z
       .object({
         /** The SQLite database file (created with its directory); `:memory:` for a throwaway one. */
         sqlitePath: z.string().min(1).default('.hpcgate/gateway.db'),
+        /** PostgreSQL instead of SQLite (docs/postgres.md): for several gateways on one database. */
+        postgres: z
+          .object({
+            /** `postgres://user:password@host:port/database` (the password never reaches a log). */
+            url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+            /** The tables' schema (created when missing). */
+            schema: z
+              .string()
+              .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a-z, 0-9 and _')
+              .default('public'),
+            /** Connections the gateway holds at most. */
+            maxConnections: z.number().int().min(1).max(1_000).default(10),
+            /** A statement running longer is cancelled. */
+            statementTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+          })
+          .optional(),
       })
       .prefault({}),
     systems: z.array(executionSystemSchema).min(1, 'at least one execution system'),

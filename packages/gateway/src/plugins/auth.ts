@@ -3,8 +3,6 @@ import fp from 'fastify-plugin';
 import { type Identity, TokenVerifier, type VerifyOptions } from '../auth/token-verifier.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { HttpError } from '../domain/http-error.js';
-import { SqliteJobStore } from '../store/sqlite/sqlite-job-store.js';
-import { SqliteSessionStore } from '../store/sqlite/sqlite-session-store.js';
 import { requestOrigin, sessionCookie } from '../web/request.js';
 import { sameSecret } from '../web/session-secrets.js';
 import { type WebSession, WebSessions } from '../web/web-sessions.js';
@@ -81,12 +79,8 @@ function webSessions(
   config: GatewayConfig,
   verifier: TokenVerifier,
 ): WebSessions {
-  const store = fastify.store;
-  // Its tables live in the jobs' database, on the same connection (as the webhooks').
-  if (!(store instanceof SqliteJobStore))
-    throw new Error('the web page needs the SQLite job store');
   return new WebSessions(
-    new SqliteSessionStore(store.database),
+    fastify.sessionStore,
     verifier,
     config.web!,
     config.auth,

@@ -1,7 +1,5 @@
 import fp from 'fastify-plugin';
 import type { GatewayConfig } from '../config/schema.js';
-import { SqliteJobStore } from '../store/sqlite/sqlite-job-store.js';
-import { SqliteSubscriptionStore } from '../store/sqlite/sqlite-subscription-store.js';
 import { SubscriptionService } from '../webhooks/subscription-service.js';
 
 declare module 'fastify' {
@@ -17,14 +15,9 @@ declare module 'fastify' {
  */
 export default fp(
   async (fastify, opts: { config: GatewayConfig }) => {
-    const jobStore = fastify.store;
-    // Its tables live in the jobs' database, on the same connection (see SqliteSubscriptionStore).
-    if (!(jobStore instanceof SqliteJobStore)) {
-      throw new Error('webhooks need the SQLite job store');
-    }
     const service = new SubscriptionService(
-      new SqliteSubscriptionStore(jobStore.database),
-      jobStore,
+      fastify.subscriptionStore,
+      fastify.store,
       opts.config.webhooks,
       fastify.log.child({ component: 'webhooks' }),
     );

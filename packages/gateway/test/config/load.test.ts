@@ -21,6 +21,28 @@ describe('parseConfig', () => {
     expect(config.systems[0]).toMatchObject({ port: 22, maxChannels: 6, partitions: [] });
   });
 
+  it('takes PostgreSQL as the store, with its defaults, and refuses what is not a postgres URL without echoing it', () => {
+    const url = 'postgres://hpcgate:s3cret@db.example.org:5432/hpcgate';
+    const config = parseConfig({ auth, systems: [system], store: { postgres: { url } } });
+    expect(config.store.postgres).toEqual({
+      url,
+      schema: 'public',
+      maxConnections: 10,
+      statementTimeoutMs: 10_000,
+    });
+    const bad = () =>
+      parseConfig({
+        auth,
+        systems: [system],
+        store: { postgres: { url: 'mysql://u:s3cret@h/db' } },
+      });
+    expect(bad).toThrowError(/store\.postgres\.url/);
+    expect(bad).not.toThrowError(/s3cret/);
+    expect(() =>
+      parseConfig({ auth, systems: [system], store: { postgres: { url, schema: 'x; drop' } } }),
+    ).toThrowError(/store\.postgres\.schema/);
+  });
+
   it('names the offending path', () => {
     expect(() => parseConfig({ auth, systems: [{ ...system, port: 70000 }] })).toThrowError(
       /systems\[0\]\.port/,
