@@ -51,7 +51,8 @@ export function webGatewayConfig(
       adminClaim: 'groups',
       adminValue: 'hpcgate-admins',
     },
-    web: { clientId: WEB_CLIENT_ID },
+    // The tests sign in many times a minute from one address.
+    web: { clientId: WEB_CLIENT_ID, loginLimit: { requestsPerMinute: 10_000, burst: 1_000 } },
     store: { sqlitePath: ':memory:' },
     systems: [
       {

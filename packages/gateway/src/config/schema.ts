@@ -411,21 +411,33 @@ export const webConfigSchema = z.object({
     .min(300)
     .max(30 * 86_400)
     .default(12 * 3_600),
-  /** … or this long after its last use. */
+  /** … or this long after its last use (its use is written at most once a minute). */
   sessionIdleSec: z
     .number()
     .int()
-    .min(60)
+    .min(300)
     .max(7 * 86_400)
     .default(2 * 3_600),
   /** Sessions one user may hold (browsers); signing in once more ends the oldest. */
   maxSessionsPerUser: z.number().int().min(1).max(1_000).default(20),
   /** Sign-ins under way at once (anyone may start one); more answer 429 TOO_MANY_SIGN_INS. */
   maxPendingLogins: z.number().int().min(10).max(1_000_000).default(10_000),
+  /**
+   * Sign-ins one client address may start, a token bucket (429 RATE_LIMITED past it): no single
+   * address can fill `maxPendingLogins` and lock everyone else out.
+   */
+  loginLimit: z
+    .object({
+      requestsPerMinute: z.number().int().min(1).max(100_000).default(20),
+      burst: z.number().int().min(1).max(10_000).default(10),
+    })
+    .prefault({}),
   /** The built page; default the `@hpcgate/web` package's. */
   assetsDir: z.string().min(1).optional(),
 });
 export type WebConfig = z.infer<typeof webConfigSchema>;
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 const RESERVED_AUTHORIZATION_PARAMS = new Set([
   'client_id',
@@ -535,9 +547,10 @@ export const gatewayConfigSchema = z
     web: webConfigSchema.optional(),
     /**
      * Prometheus metrics at `GET /metrics` (docs/metrics.md), unauthenticated as scrapers expect:
-     * no label names a user or a job. Keep it off the public network, or turn it off.
+     * no label names a user or a job, but traffic and activity show. Off unless turned on; then
+     * keep the endpoint off the public network.
      */
-    metrics: z.object({ enabled: z.boolean().default(true) }).prefault({}),
+    metrics: z.object({ enabled: z.boolean().default(false) }).prefault({}),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.web && !cfg.auth.discovery) {
@@ -545,6 +558,15 @@ export const gatewayConfigSchema = z
         code: 'custom',
         path: ['web'],
         message: 'the web page signs people in through OIDC discovery: set auth.discovery to true',
+      });
+    }
+    // Without it, the callback and the CSRF origin come from each request's Host header, which
+    // only a loopback listener can take as it is (no proxy in front to rewrite it).
+    if (cfg.web && !cfg.web.publicUrl && !LOOPBACK_HOSTS.has(cfg.listen.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['web', 'publicUrl'],
+        message: `set the gateway's address as browsers reach it (https://…): it listens on ${cfg.listen.host}, not on loopback`,
       });
     }
     const seen = new Set<string>();

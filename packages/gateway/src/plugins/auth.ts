@@ -3,8 +3,8 @@ import fp from 'fastify-plugin';
 import { type Identity, TokenVerifier, type VerifyOptions } from '../auth/token-verifier.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { HttpError } from '../domain/http-error.js';
+import { CSRF_MESSAGE, passesCsrf } from '../web/csrf.js';
 import { requestOrigin, sessionCookie } from '../web/request.js';
-import { sameSecret } from '../web/session-secrets.js';
 import { type WebSession, WebSessions } from '../web/web-sessions.js';
 import { RateLimitedError, TokenBucketLimiter } from './rate-limit.js';
 
@@ -55,7 +55,7 @@ export default fp(
         const session = await sessions.identify(cookie);
         if (!session)
           throw new HttpError(401, 'UNAUTHENTICATED', 'the web session has ended; sign in again');
-        if (!SAFE_METHODS.has(request.method)) checkCsrf(request, session, sessions);
+        if (!SAFE_METHODS.has(request.method)) checkCsrf(request, cookie, sessions);
         request.webSession = session;
         request.caller = session.identity;
         return;
@@ -88,25 +88,8 @@ function webSessions(
   );
 }
 
-/**
- * A cookie rides along with any request to the gateway, whoever made the browser send it; only
- * the page can read the CSRF token (from /auth/session, same-origin) and set the header. The
- * origin checks refuse cross-site requests outright where the browser says where they came from.
- */
-function checkCsrf(request: FastifyRequest, session: WebSession, sessions: WebSessions): void {
-  const origin = request.headers.origin;
-  const site = request.headers['sec-fetch-site'];
-  const header = request.headers['x-csrf-token'];
-  const ok =
-    typeof header === 'string' &&
-    sameSecret(header, session.csrfToken) &&
-    (origin === undefined || origin === sessions.origin(requestOrigin(request))) &&
-    (site === undefined || site === 'same-origin');
-  if (!ok) {
-    throw new HttpError(
-      403,
-      'CSRF_FAILED',
-      'a request with the web session cookie must come from the gateway page and carry its x-csrf-token header',
-    );
+function checkCsrf(request: FastifyRequest, sessionToken: string, sessions: WebSessions): void {
+  if (!passesCsrf(request, sessionToken, sessions.origin(requestOrigin(request)))) {
+    throw new HttpError(403, 'CSRF_FAILED', CSRF_MESSAGE);
   }
 }

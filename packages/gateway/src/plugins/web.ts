@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import authRoutes from '../routes/auth.js';
 import webPageRoutes from '../routes/web-page.js';
 import { StaticAssets } from '../web/static-assets.js';
+import { RateLimitedError, TokenBucketLimiter } from './rate-limit.js';
 
 const PURGE_EVERY_MS = 3_600_000;
 
@@ -18,7 +19,13 @@ export default fp(
     if (!web || !sessions) return;
     const assets = new StaticAssets(web.assetsDir ?? webAssetsDir);
     await fastify.register(webPageRoutes, { assets });
-    await fastify.register(authRoutes, { prefix: '/auth', sessions });
+    // Per client address: anyone may start a sign-in, and each one is kept for a while.
+    const logins = new TokenBucketLimiter(web.loginLimit);
+    const limitLogin = (address: string) => {
+      const taken = logins.take(`ip:${address}`);
+      if (!taken.allowed) throw new RateLimitedError(taken.retryAfterSec);
+    };
+    await fastify.register(authRoutes, { prefix: '/auth', sessions, limitLogin });
     const purge = setInterval(() => {
       sessions.purge().catch((err: unknown) => fastify.log.warn({ err }, 'session purge failed'));
     }, PURGE_EVERY_MS);

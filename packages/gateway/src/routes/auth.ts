@@ -1,5 +1,5 @@
 import { errorBodySchema } from '@hpcgate/contract';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HttpError } from '../domain/http-error.js';
@@ -10,6 +10,7 @@ import {
   SESSION_COOKIE,
   setCookie,
 } from '../web/cookies.js';
+import { CSRF_MESSAGE, passesCsrf } from '../web/csrf.js';
 import { requestOrigin, sessionCookie } from '../web/request.js';
 import { safeReturnTo } from '../web/return-to.js';
 import { SignInFailedError, type WebSessions } from '../web/web-sessions.js';
@@ -30,7 +31,11 @@ const logoutSchema = z.object({
  * authorization code flow with PKCE, `/auth/callback` finishes it and sets the session cookie,
  * `/auth/session` tells the page who is signed in (and its CSRF token), `/auth/logout` ends it.
  */
-const authRoutes: FastifyPluginAsyncZod<{ sessions: WebSessions }> = async (fastify, opts) => {
+const authRoutes: FastifyPluginAsyncZod<{
+  sessions: WebSessions;
+  /** Throws (429) when this client address starts sign-ins too fast. */
+  limitLogin: (address: string) => void;
+}> = async (fastify, opts) => {
   const { sessions } = opts;
   fastify.addHook('onRequest', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
@@ -51,6 +56,7 @@ const authRoutes: FastifyPluginAsyncZod<{ sessions: WebSessions }> = async (fast
       },
     },
     async (request, reply) => {
+      opts.limitLogin(request.ip);
       const returnTo = safeReturnTo(request.query.returnTo);
       const login = await sessions.begin(returnTo, requestOrigin(request));
       reply.header(
@@ -67,17 +73,20 @@ const authRoutes: FastifyPluginAsyncZod<{ sessions: WebSessions }> = async (fast
       schema: {
         summary: "The identity provider's redirect back: signs the browser in",
         querystring: z.record(z.string(), z.unknown()),
-        response: { 302: redirect, 500: errorBodySchema },
+        // A browser navigation: every outcome is a redirect, a failure to `/?signInError=…`.
+        response: { 302: redirect },
       },
     },
     async (request, reply) => {
       const query = request.raw.url?.split('?')[1] ?? '';
-      reply.header('set-cookie', clearCookie(LOGIN_COOKIE));
       try {
         const { sessionToken, returnTo } = await sessions.finish(
           readCookie(request.headers.cookie, LOGIN_COOKIE),
           query,
         );
+        // A sign-in in a browser that had a session ends that one: its cookie is replaced.
+        const previous = sessionCookie(request);
+        if (previous) await sessions.drop(previous);
         // Only the session's lifetime on the server bounds it; the cookie dies with the browser.
         reply.header('set-cookie', [
           clearCookie(LOGIN_COOKIE),
@@ -85,9 +94,15 @@ const authRoutes: FastifyPluginAsyncZod<{ sessions: WebSessions }> = async (fast
         ]);
         return reply.redirect(returnTo, 302);
       } catch (err) {
-        if (!(err instanceof SignInFailedError)) throw err;
-        request.log.warn({ code: err.code, reason: err.detail }, 'web sign-in failed');
-        return reply.redirect(`/?signInError=${encodeURIComponent(err.code)}`, 302);
+        const failed =
+          err instanceof SignInFailedError
+            ? err
+            : new SignInFailedError('sign_in_failed', (err as Error).message);
+        if (failed === err)
+          request.log.warn({ code: failed.code, reason: failed.detail }, 'web sign-in failed');
+        else request.log.error({ err }, 'web sign-in failed');
+        reply.header('set-cookie', clearCookie(LOGIN_COOKIE));
+        return reply.redirect(`/?signInError=${encodeURIComponent(failed.code)}`, 302);
       }
     },
   );
@@ -99,9 +114,11 @@ const authRoutes: FastifyPluginAsyncZod<{ sessions: WebSessions }> = async (fast
         summary: 'Who is signed in to the web page, and the CSRF token for its calls',
         response: { 200: sessionSchema, 401: errorBodySchema, 503: errorBodySchema },
       },
+      onRequest: fastify.authenticate,
     },
     async (request) => {
-      const session = await signedIn(sessions, request);
+      const session = request.webSession;
+      if (!session) throw new HttpError(401, 'UNAUTHENTICATED', 'not signed in to the web page');
       return {
         username: session.identity.username,
         isAdmin: session.identity.isAdmin,
@@ -116,15 +133,16 @@ const authRoutes: FastifyPluginAsyncZod<{ sessions: WebSessions }> = async (fast
     {
       schema: {
         summary: "Sign the web page out (then visit the provider's sign-out page, if any)",
-        response: { 200: logoutSchema, 401: errorBodySchema, 403: errorBodySchema },
+        response: { 200: logoutSchema, 403: errorBodySchema },
       },
-      // The CSRF check of every unsafe call with the cookie: no other site signs anyone out.
-      onRequest: fastify.authenticate,
     },
+    // Not through `authenticate`: signing out must work whatever state the session is in, and
+    // whether or not the provider answers. Only the CSRF check, from the cookie alone.
     async (request, reply: FastifyReply) => {
       const token = sessionCookie(request);
-      if (!token || !request.webSession) {
-        throw new HttpError(400, 'NOT_A_WEB_SESSION', 'sign out is for the web page session');
+      if (!token) return { endSessionUrl: null };
+      if (!passesCsrf(request, token, sessions.origin(requestOrigin(request)))) {
+        throw new HttpError(403, 'CSRF_FAILED', CSRF_MESSAGE);
       }
       const endSessionUrl = await sessions.end(token, requestOrigin(request));
       reply.header('set-cookie', clearCookie(SESSION_COOKIE));
@@ -132,12 +150,5 @@ const authRoutes: FastifyPluginAsyncZod<{ sessions: WebSessions }> = async (fast
     },
   );
 };
-
-async function signedIn(sessions: WebSessions, request: FastifyRequest) {
-  const token = sessionCookie(request);
-  const session = token ? await sessions.identify(token) : undefined;
-  if (!session) throw new HttpError(401, 'UNAUTHENTICATED', 'not signed in');
-  return session;
-}
 
 export default authRoutes;

@@ -111,31 +111,42 @@ export class OidcSignIn {
     return this.config;
   }
 
-  /** The provider's "no" is a refused sign-in; anything else (network, 5xx) an outage. */
+  /**
+   * The provider's "no" (a 4xx error answer, but 429) and an answer openid-client's checks refuse
+   * (state, nonce, ID token) end the sign-in; anything else (network, 5xx, 429) is an outage, which
+   * must never end a session.
+   */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof oidc.ResponseBodyError && err.status < 500) {
-        throw new SignInRefusedError(`${err.error}: ${err.error_description ?? ''}`.trim());
+      if (err instanceof oidc.ResponseBodyError) {
+        if (err.status >= 400 && err.status < 500 && err.status !== 429) {
+          throw new SignInRefusedError(`${err.error}: ${err.error_description ?? ''}`.trim());
+        }
+        throw new AuthUnavailableError(`OIDC token endpoint answered ${err.status} ${err.error}`);
       }
       if (err instanceof oidc.AuthorizationResponseError) {
         throw new SignInRefusedError(err.error);
       }
-      if (
-        err instanceof Error &&
-        'code' in err &&
-        typeof err.code === 'string' &&
-        err.code.startsWith('OAUTH_') &&
-        !/RESPONSE_IS_NOT_CONFORM|HTTP_REQUEST_FORBIDDEN/.test(err.code)
-      ) {
-        // openid-client's own checks (state, nonce, ID token, PKCE): the answer is refused.
-        throw new SignInRefusedError(`${err.code}: ${err.message}`);
+      const code = err instanceof Error && 'code' in err ? String(err.code) : '';
+      if (REFUSED_ANSWERS.has(code)) {
+        throw new SignInRefusedError(`${code}: ${(err as Error).message}`);
       }
       throw new AuthUnavailableError(`OIDC token endpoint: ${describe(err)}`);
     }
   }
 }
+
+/** openid-client's checks of an answer that arrived: the answer is refused, not the provider down. */
+const REFUSED_ANSWERS = new Set([
+  'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+  'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
+  'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
+  'OAUTH_KEY_SELECTION_FAILED',
+  'OAUTH_INVALID_RESPONSE',
+  'OAUTH_AUTHORIZATION_RESPONSE_ERROR',
+]);
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

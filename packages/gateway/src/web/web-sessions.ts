@@ -141,6 +141,9 @@ export class WebSessions {
           `the access token was refused: ${err.message}`,
         );
       }
+      if (err instanceof AuthUnavailableError) {
+        throw new SignInFailedError('provider_unavailable', err.detail);
+      }
       throw err;
     });
     const sessionToken = newToken();
@@ -177,7 +180,14 @@ export class WebSessions {
     if (now - Date.parse(record.lastSeen) >= TOUCH_EVERY_MS) {
       await this.store.updateSession(idHash, { lastSeen: new Date(now).toISOString() });
     }
-    return { identity, csrfToken: csrfTokenFor(sessionToken), expiresAt: record.expires };
+    return {
+      identity,
+      // Derived on demand: only unsafe calls and /auth/session need it.
+      get csrfToken() {
+        return csrfTokenFor(sessionToken);
+      },
+      expiresAt: record.expires,
+    };
   }
 
   /** Drops ended sessions and sign-ins never finished. */
@@ -185,13 +195,18 @@ export class WebSessions {
     return this.store.purgeExpired(new Date().toISOString());
   }
 
-  /** Ends the session here; the provider's sign-out page to visit next, or null. */
+  /**
+   * Ends the session here, whatever state it is in and whether or not the provider answers; the
+   * provider's sign-out page to visit next, or null (none, or its metadata unreachable now).
+   */
   async end(sessionToken: string, requestOrigin: string): Promise<string | null> {
-    const idHash = tokenHash(sessionToken);
-    const record = await this.store.getSession(idHash);
-    await this.store.deleteSession(idHash);
-    if (!record || !unseal<ProviderTokens>(sessionToken, record.sealed)) return null;
+    await this.store.deleteSession(tokenHash(sessionToken));
     return this.signIn.endSessionUrl(`${this.origin(requestOrigin)}/`);
+  }
+
+  /** Ends the session a cookie names, if any (a new sign-in in the same browser). */
+  async drop(sessionToken: string): Promise<void> {
+    await this.store.deleteSession(tokenHash(sessionToken));
   }
 
   private async identityOf(
@@ -213,7 +228,16 @@ export class WebSessions {
       this.refreshing.set(record.idHash, refresh);
     }
     const fresh = await refresh;
-    return fresh && this.verify(fresh).catch(() => undefined);
+    if (!fresh) return undefined;
+    try {
+      return await this.verify(fresh);
+    } catch (err) {
+      if (!(err instanceof AuthenticationError)) throw err;
+      // A fresh token refused for good (audience, owner claim): refreshing again would not help.
+      this.log.warn({ username: record.username, reason: err.message }, 'web session ended');
+      await this.store.deleteSession(record.idHash);
+      return undefined;
+    }
   }
 
   private async refreshed(
@@ -230,6 +254,13 @@ export class WebSessions {
       return fresh;
     } catch (err) {
       if (!(err instanceof SignInRefusedError)) throw err;
+      // Another request (or gateway process) may have refreshed first and rotated the refresh
+      // token this one used: then the session holds new tokens, and is not over.
+      const now = await this.store.getSession(record.idHash);
+      if (now && now.sealed !== record.sealed) {
+        const theirs = unseal<ProviderTokens>(sessionToken, now.sealed);
+        if (theirs) return theirs;
+      }
       // The provider said no (revoked, expired): the session is over.
       this.log.info({ username: record.username, reason: err.message }, 'web session ended');
       await this.store.deleteSession(record.idHash);

@@ -43,6 +43,27 @@ describe('parseConfig', () => {
     ).toThrowError(/store\.postgres\.schema/);
   });
 
+  it('wants the web page’s public address unless the gateway listens on loopback', () => {
+    const web = { clientId: 'hpcgate-web' };
+    const { jwksFile: _keys, ...rest } = auth;
+    const discovering = { ...rest, discovery: true };
+    expect(() =>
+      parseConfig({ auth: discovering, systems: [system], web, listen: { host: '0.0.0.0' } }),
+    ).toThrowError(/web\.publicUrl/);
+    expect(
+      parseConfig({
+        auth: discovering,
+        systems: [system],
+        listen: { host: '0.0.0.0' },
+        web: { ...web, publicUrl: 'https://hpc.example.org' },
+      }).web?.publicUrl,
+    ).toBe('https://hpc.example.org');
+    expect(parseConfig({ auth: discovering, systems: [system], web }).web?.loginLimit).toEqual({
+      requestsPerMinute: 20,
+      burst: 10,
+    });
+  });
+
   it('names the offending path', () => {
     expect(() => parseConfig({ auth, systems: [{ ...system, port: 70000 }] })).toThrowError(
       /systems\[0\]\.port/,

@@ -33,7 +33,7 @@ function builtPage(): string {
   return dir;
 }
 
-async function startPair(accessTokenTtlSec: number) {
+async function startPair(accessTokenTtlSec: number, web: Record<string, unknown> = {}) {
   const provider = await startDevOidcProvider({ accessTokenTtlSec });
   const dbPath = join(mkdtempSync(join(tmpdir(), 'hpcgate-web-')), 'gateway.db');
   const logFile = join(dirname(dbPath), 'gateway.log');
@@ -50,7 +50,13 @@ async function startPair(accessTokenTtlSec: number) {
     store: { sqlitePath: dbPath },
     systems: [unreachableSystem()],
     outputs: { collect: false },
-    web: { clientId: 'hpcgate-web', assetsDir: builtPage() },
+    // The tests sign in often from one address: the per-address limit has its own test.
+    web: {
+      clientId: 'hpcgate-web',
+      assetsDir: builtPage(),
+      loginLimit: { requestsPerMinute: 10_000, burst: 1_000 },
+      ...web,
+    },
   });
   const gateway = await buildApp(config);
   const url = await gateway.listen({ host: '127.0.0.1', port: 0 });
@@ -382,5 +388,70 @@ describe('a session outliving its access token', () => {
       await pair.gateway.close();
       await pair.provider.close();
     }
+  });
+});
+
+describe('sign-in under pressure', () => {
+  it('limits the sign-ins one address starts, so nobody can fill the pending logins for all', async () => {
+    const pair = await startPair(3600, { loginLimit: { requestsPerMinute: 1, burst: 3 } });
+    try {
+      const answers: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await fetch(`${pair.url}/auth/login`, { redirect: 'manual' });
+        answers.push(res.status);
+        if (res.status === 429) {
+          expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+          expect(await res.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+        } else await res.body?.cancel();
+      }
+      expect(answers).toEqual([302, 302, 302, 429, 429]);
+    } finally {
+      await pair.gateway.close();
+      await pair.provider.close();
+    }
+  });
+
+  it('signs out even while the provider is down; the session is gone for good', async () => {
+    const pair = await startPair(3600);
+    const browser = new BrowserSession();
+    try {
+      await signIn(browser, 'alice', '/', pair.url);
+      const me = await browser.get(`${pair.url}/auth/session`);
+      const { csrfToken } = (await me.json()) as { csrfToken: string };
+      await pair.provider.close();
+      const out = await browser.request(`${pair.url}/auth/logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken },
+        body: '{}',
+      });
+      expect(out.status).toBe(200);
+      expect(browser.cookie(pair.url, '__Host-hpcgate-session')).toBeUndefined();
+      const store = new SqliteJobStore(pair.dbPath);
+      try {
+        expect(store.database.prepare('SELECT count(*) AS n FROM web_sessions').get()).toEqual({
+          n: 0,
+        });
+      } finally {
+        store.close();
+      }
+    } finally {
+      await pair.gateway.close();
+    }
+  });
+
+  it('a new sign-in in the same browser ends the session it replaces', async () => {
+    const browser = new BrowserSession();
+    await signIn(browser, 'alice');
+    const first = browser.cookie(gw, '__Host-hpcgate-session')!.value;
+    // The provider remembers alice: signing in again goes straight back, no form.
+    const again = await browser.follow(await browser.get(`${gw}/auth/login`), `${gw}/auth/login`);
+    expect(again.url).toBe(`${gw}/`);
+    const second = browser.cookie(gw, '__Host-hpcgate-session')!.value;
+    expect(second).not.toBe(first);
+    const old = await fetch(`${gw}/v3/jobs/list`, {
+      headers: { cookie: `__Host-hpcgate-session=${first}` },
+    });
+    expect(old.status).toBe(401);
+    expect((await browser.get(`${gw}/v3/jobs/list`)).status).toBe(200);
   });
 });
