@@ -46,12 +46,13 @@ export const gatewayApp = fp(
     fastify.setValidatorCompiler(validatorCompiler);
     fastify.setSerializerCompiler(serializerCompiler);
     installErrorHandler(fastify);
-    // First of all hooks, at the root: before routing's 404, authentication and the rate limit.
-    fastify.addHook('onRequest', uriLengthHook(opts.config.http.maxUrlBytes));
-    // On every answer, event streams too (they send what is set here); the page sets its own CSP.
+    // First of all hooks, on every answer (a 414 too, event streams too: they send what is set
+    // here); the page sets its own CSP.
     fastify.addHook('onRequest', async (_request, reply) => {
       reply.headers({ ...COMMON_SECURITY_HEADERS, 'content-security-policy': API_CSP });
     });
+    // Then, at the root: before routing's 404, authentication and the rate limit.
+    fastify.addHook('onRequest', uriLengthHook(opts.config.http.maxUrlBytes));
     await fastify.register(swagger, {
       openapi: {
         info: { title: 'hpcgate', version: '0.1.0', description: 'Slurm jobs over HTTP' },
@@ -114,8 +115,8 @@ export async function buildApp(
   const fastify = Fastify({
     logger: {
       level: config.logLevel,
-      // Tokens never reach the log, nor the sign-in's code (the callback's query).
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      // Requests are logged without their headers (tokens, cookies) and, under /auth/, without
+      // their query (the sign-in's code and state).
       serializers: { req: requestForLog },
       ...(config.logFile ? { file: config.logFile } : {}),
     },
@@ -129,9 +130,10 @@ export async function buildApp(
   return fastify;
 }
 
-/** Pino's request serializer, with the web sign-in's callback query (code, state) left out. */
+/** Pino's request serializer: Fastify's fields, with the query of /auth/ requests left out. */
 function requestForLog(req: FastifyRequest) {
-  const url = req.url.startsWith('/auth/callback?') ? '/auth/callback?<redacted>' : req.url;
+  const [path = '', query] = req.url.split('?');
+  const url = query !== undefined && path.startsWith('/auth/') ? `${path}?<redacted>` : req.url;
   return {
     method: req.method,
     url,
