@@ -43,6 +43,7 @@ cat > "$config" <<JSON
   },
   "store": { "sqlitePath": ".hpcgate/gateway.db" },
   "web": { "clientId": "hpcgate-web" },
+  "metrics": { "enabled": true },
   "systems": [
     {
       "id": "${HPCGATE_CLUSTER:-sandbox}",

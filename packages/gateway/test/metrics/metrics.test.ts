@@ -18,7 +18,7 @@ function samples(text: string): Map<string, number> {
 describe('/metrics against the real sandbox cluster', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({}, { outputs: { collect: false } });
+    h = await startHarness({}, { outputs: { collect: false }, metrics: { enabled: true } });
   });
   afterAll(() => h.close());
 
@@ -70,11 +70,9 @@ describe('/metrics against the real sandbox cluster', () => {
   });
 });
 
-describe('/metrics turned off', () => {
-  it('is not served', async () => {
-    const app = await buildApp(
-      offlineConfig(await createTestIssuer(), { metrics: { enabled: false } }),
-    );
+describe('/metrics by default', () => {
+  it('is not served: it is turned on in the config', async () => {
+    const app = await buildApp(offlineConfig(await createTestIssuer()));
     try {
       expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
     } finally {
