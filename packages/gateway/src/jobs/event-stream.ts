@@ -108,14 +108,16 @@ export class EventStreams {
 
   /**
    * Sends the SSE headers on `res` (whose request Fastify no longer answers: hijacked) and runs
-   * the stream until the source ends it, the client leaves or {@link closeAll}.
+   * the stream until the source ends it, the client leaves or {@link closeAll}. Returns what ends
+   * it from outside (its web session signed out).
    */
-  open(res: ServerResponse, headers: Record<string, string>, opts: StreamOptions): void {
+  open(res: ServerResponse, headers: Record<string, string>, opts: StreamOptions): () => void {
     const stream = new EventStream(res, opts, this.heartbeatMs, this.batch, () =>
       this.streams.delete(stream),
     );
     this.streams.add(stream);
     stream.start(headers);
+    return () => stream.close();
   }
 
   /** Ends every open stream (the gateway is closing: open responses would hold it up). */

@@ -44,6 +44,11 @@ export interface WebSession {
   identity: Identity;
   csrfToken: string;
   expiresAt: string;
+  /**
+   * Runs `close` when this session is signed out here (an open event or log stream of it ends
+   * then); returns what forgets it (the stream ended first).
+   */
+  onEnd(close: () => void): () => void;
 }
 
 /**
@@ -57,6 +62,8 @@ export class WebSessions {
   private readonly signIn: OidcSignIn;
   /** Refreshes under way, by session: parallel requests share one (refresh tokens rotate). */
   private readonly refreshing = new Map<string, Promise<ProviderTokens | undefined>>();
+  /** What ends with each session signed out here: its open streams. */
+  private readonly closers = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly store: SessionStore,
@@ -187,6 +194,20 @@ export class WebSessions {
         return csrfTokenFor(sessionToken);
       },
       expiresAt: record.expires,
+      onEnd: (close) => this.onEnd(idHash, close),
+    };
+  }
+
+  private onEnd(idHash: string, close: () => void): () => void {
+    let set = this.closers.get(idHash);
+    if (!set) {
+      set = new Set();
+      this.closers.set(idHash, set);
+    }
+    set.add(close);
+    return () => {
+      set.delete(close);
+      if (set.size === 0 && this.closers.get(idHash) === set) this.closers.delete(idHash);
     };
   }
 
@@ -200,7 +221,10 @@ export class WebSessions {
    * provider's sign-out page to visit next, or null (none, or its metadata unreachable now).
    */
   async end(sessionToken: string, requestOrigin: string): Promise<string | null> {
-    await this.store.deleteSession(tokenHash(sessionToken));
+    const idHash = tokenHash(sessionToken);
+    await this.store.deleteSession(idHash);
+    for (const close of [...(this.closers.get(idHash) ?? [])]) close();
+    this.closers.delete(idHash);
     return this.signIn.endSessionUrl(`${this.origin(requestOrigin)}/`);
   }
 

@@ -439,6 +439,20 @@ describe('sign-in under pressure', () => {
     }
   });
 
+  it('an open event stream of the session ends when it signs out', async () => {
+    const browser = new BrowserSession();
+    await signIn(browser, 'alice');
+    const { csrfToken } = (await session(browser)).body as { csrfToken: string };
+    const stream = await browser.get(`${gw}/v3/jobs/events`);
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    const ended = (async () => {
+      for (;;) if ((await reader.read()).done) return true;
+    })();
+    await post(browser, '/auth/logout', {}, { 'x-csrf-token': csrfToken });
+    expect(await ended).toBe(true);
+  });
+
   it('a new sign-in in the same browser ends the session it replaces', async () => {
     const browser = new BrowserSession();
     await signIn(browser, 'alice');

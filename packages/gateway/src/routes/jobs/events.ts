@@ -40,13 +40,19 @@ const jobEventRoutes: FastifyPluginAsyncZod = async (fastify) => {
     opts: Omit<StreamOptions, 'release' | 'log'>,
   ) => {
     const release = streams.reserve(request.caller.username);
+    let forget = () => {};
     try {
       reply.hijack();
-      streams.open(reply.raw, reply.getHeaders() as Record<string, string>, {
+      const close = streams.open(reply.raw, reply.getHeaders() as Record<string, string>, {
         ...opts,
-        release,
+        release: () => {
+          forget();
+          release();
+        },
         log: request.log,
       });
+      // A stream of the web page ends when its session is signed out.
+      forget = request.webSession?.onEnd(close) ?? forget;
     } catch (err) {
       release();
       throw err;

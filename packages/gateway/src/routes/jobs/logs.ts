@@ -53,6 +53,7 @@ const logRoutes: FastifyPluginAsyncZod<{ config: GatewayConfig }> = async (fasti
       const offset = header !== undefined ? Number(header) : request.query.offset;
       const release = slots.reserve(request.caller.username);
       let session: LogSession;
+      let forget = () => {};
       try {
         const opened = await fastify.outputs.openLog(
           request.caller,
@@ -69,12 +70,15 @@ const logRoutes: FastifyPluginAsyncZod<{ config: GatewayConfig }> = async (fasti
           cluster: opened.cluster,
           maxCatchUpBytes: opts.config.outputs.maxCatchUpBytes,
           release: () => {
+            forget();
             release();
             sessions.delete(session);
           },
           log: request.log,
         });
         sessions.add(session);
+        // A stream of the web page ends when its session is signed out.
+        forget = request.webSession?.onEnd(() => session.close()) ?? forget;
         reply.hijack();
         session.begin(reply.getHeaders() as Record<string, string>);
         if (opened.source) void session.once(opened.source);
