@@ -27,7 +27,15 @@ export type Healthz = z.infer<typeof healthzResponseSchema>;
 /** `GET /readyz` (200 or 503). */
 export const readyzResponseSchema = z.object({
   status: z.enum(['ready', 'not_ready']),
-  store: z.object({ ok: z.boolean(), error: z.string().nullable() }),
+  store: z.object({
+    ok: z.boolean(),
+    error: z.string().nullable(),
+    /** A pooled store's connections (PostgreSQL); null for SQLite, absent from older gateways. */
+    pool: z
+      .object({ total: z.number(), idle: z.number(), waiting: z.number(), max: z.number() })
+      .nullable()
+      .optional(),
+  }),
   systems: z.record(
     z.string(),
     systemReachabilitySchema.extend({

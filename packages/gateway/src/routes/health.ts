@@ -21,7 +21,8 @@ const health: FastifyPluginAsyncZod = async (fastify) => {
     '/readyz',
     {
       schema: {
-        summary: 'Readiness: the store answers and every execution system is reachable',
+        summary:
+          "Readiness: the store answers (with its pool's state) and every execution system is reachable",
         response: { 200: readyzResponse, 503: readyzResponse },
       },
     },
@@ -29,8 +30,8 @@ const health: FastifyPluginAsyncZod = async (fastify) => {
       const [probes, store] = await Promise.all([
         fastify.probeSystems(),
         fastify.store.ping().then(
-          () => ({ ok: true, error: null }),
-          (err: Error) => ({ ok: false, error: err.message }),
+          () => ({ ok: true, error: null, pool: fastify.store.poolState() }),
+          (err: Error) => ({ ok: false, error: err.message, pool: fastify.store.poolState() }),
         ),
       ]);
       const systems = Object.fromEntries(

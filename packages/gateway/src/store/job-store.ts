@@ -115,6 +115,14 @@ export interface StoredJobEvent extends JobEvent {
   jobId: string;
 }
 
+/** A pooled store's connections: open, idle, callers waiting for one, and the bound. */
+export interface PoolState {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
 /** One owner's jobs, or (`null`) every owner's: what an admin may ask for. */
 export type OwnerScope = string | null;
 
@@ -229,6 +237,8 @@ export interface JobStore {
   tasks(jobId: string, page: { skip: number; limit: number }): Promise<JobTask[]>;
   /** A cheap query that proves the store answers. */
   ping(): Promise<void>;
+  /** The connections a pooled store holds now (for /readyz); null for an embedded one. */
+  poolState(): PoolState | null;
   close(): Promise<void>;
 }
 

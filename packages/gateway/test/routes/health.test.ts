@@ -24,6 +24,8 @@ describe('health against the real sandbox cluster', () => {
     const res = await app.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(200);
     expect(res.json().status).toBe('ready');
+    // SQLite: one embedded connection, no pool to show.
+    expect(res.json().store).toEqual({ ok: true, error: null, pool: null });
     // The probe's service-account connection is open, under the bound.
     expect(res.json().systems.sandbox.connections).toEqual({ open: 1, max: 32 });
   });

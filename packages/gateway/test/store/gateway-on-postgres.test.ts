@@ -76,4 +76,13 @@ describe('the gateway on PostgreSQL', () => {
     expect(rows.status).toBe('CANCELLED');
     expect(rows.deliveries).toBeGreaterThan(0);
   });
+
+  it('shows its pool in /readyz', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/readyz' });
+    expect(res.statusCode).toBe(200);
+    const { store } = res.json();
+    expect(store).toMatchObject({ ok: true, error: null, pool: { max: 10, waiting: 0 } });
+    expect(store.pool.total).toBeGreaterThanOrEqual(1);
+    expect(store.pool.idle).toBeLessThanOrEqual(store.pool.total);
+  });
 });

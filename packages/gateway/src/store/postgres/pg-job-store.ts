@@ -25,6 +25,7 @@ import {
   type NewJobEvent,
   type OwnerEventFilter,
   type OwnerScope,
+  type PoolState,
   type SavedLog,
   type StoredJobEvent,
   SUBMIT_PARAM_KEYS,
@@ -69,13 +70,6 @@ export interface PgJobStoreOptions {
   connectionTimeoutMs?: number;
   /** Errors of idle connections (a server restart); default: ignored, the next query fails. */
   onError?: (err: Error) => void;
-}
-
-export interface PoolState {
-  total: number;
-  idle: number;
-  waiting: number;
-  max: number;
 }
 
 /**

@@ -471,6 +471,11 @@ export class SqliteJobStore implements JobStore {
     this.db.prepare('SELECT 1').get();
   }
 
+  /** One embedded connection: nothing to pool. */
+  poolState(): null {
+    return null;
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }
