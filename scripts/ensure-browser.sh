@@ -7,17 +7,9 @@ cd "$(dirname "$0")/.."
 
 BROWSER=/usr/bin/chromium
 
-log() { printf '[browser] %s\n' "$*" >&2; }
-die() {
-  printf '[browser] ERROR: %s\n' "$*" >&2
-  exit 1
-}
-now() { printf '%s' "$EPOCHREALTIME"; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-apt_lists_empty() {
-  ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null
-}
+LOG_TAG=browser
+# shellcheck source=scripts/lib/messages.sh
+. scripts/lib/messages.sh
 
 # The last lines of the apt log, then exit 1.
 fail_with_log() {

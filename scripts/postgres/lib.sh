@@ -2,34 +2,9 @@
 # Sourced by scripts/postgres.sh: messages, the package, the cluster's user and
 # directories, initdb, the config, pg_ctl, the role and database, `env`.
 
-log() { printf '[postgres] %s\n' "$*"; }
-warn() { printf '[postgres] WARNING: %s\n' "$*" >&2; }
-die() {
-  printf '[postgres] ERROR: %s\n' "$*" >&2
-  exit 1
-}
-
-now() { printf '%s' "$EPOCHREALTIME"; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-# Print the tail of a log file (to stderr) when a step fails.
-show_log() {
-  local file="$1"
-  if [[ -s "$file" ]]; then
-    printf -- '----- last lines of %s -----\n' "$file" >&2
-    tail -n 25 "$file" >&2 || true
-    printf -- '-----\n' >&2
-  else
-    printf '(log file %s is empty or missing)\n' "$file" >&2
-  fi
-}
-
-fail_component() {
-  local component="$1" logfile="$2" msg="$3"
-  printf '[postgres] ERROR: %s: %s\n' "$component" "$msg" >&2
-  show_log "$logfile"
-  exit 1
-}
+LOG_TAG=postgres
+# shellcheck source=scripts/lib/messages.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/messages.sh"
 
 is_root() { [[ $(id -u) -eq 0 ]]; }
 
@@ -128,7 +103,7 @@ install_postgres() {
   export DEBIAN_FRONTEND=noninteractive
   local apt_opts=(-y -q --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
   : >"$APT_LOG"
-  if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null ||
+  if apt_lists_empty ||
     ! apt-get install "${apt_opts[@]}" "${PACKAGES[@]}" >>"$APT_LOG" 2>&1; then
     log "running apt-get update"
     if ! apt-get update -q >>"$APT_LOG" 2>&1 ||

@@ -2,34 +2,9 @@
 # Sourced by scripts/sandbox.sh: messages, failures, the root check, and files
 # written only on change, from stdin or from a template.
 
-log() { printf '[sandbox] %s\n' "$*"; }
-warn() { printf '[sandbox] WARNING: %s\n' "$*" >&2; }
-die() {
-  printf '[sandbox] ERROR: %s\n' "$*" >&2
-  exit 1
-}
-
-now() { printf '%s' "$EPOCHREALTIME"; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-# Print the tail of a log file (to stderr) when a component fails.
-show_log() {
-  local file="$1"
-  if [[ -s "$file" ]]; then
-    printf -- '----- last lines of %s -----\n' "$file" >&2
-    tail -n 25 "$file" >&2 || true
-    printf -- '-----\n' >&2
-  else
-    printf '(log file %s is empty or missing)\n' "$file" >&2
-  fi
-}
-
-fail_component() {
-  local component="$1" logfile="$2" msg="$3"
-  printf '[sandbox] ERROR: %s: %s\n' "$component" "$msg" >&2
-  show_log "$logfile"
-  exit 1
-}
+LOG_TAG=sandbox
+# shellcheck source=scripts/lib/messages.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/messages.sh"
 
 need_root() {
   local why=""

@@ -15,10 +15,6 @@ have_binaries() {
   done
 }
 
-apt_lists_empty() {
-  ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null
-}
-
 POLICY_RC=/usr/sbin/policy-rc.d
 CREATED_POLICY_RC=0
 cleanup_policy_rc() {
