@@ -15,7 +15,13 @@ import { InvalidJobRequestError, JobNotFoundError, UnknownSystemError } from '..
 import { TooManyActiveJobsError } from '../domain/limit-errors.js';
 import { exclusiveKeyOf, JobAlreadyRunningError, keyHolder } from '../domain/singleton.js';
 import { SchedulerUnavailableError } from '../scheduler/errors.js';
-import type { JobPage, JobRecord, JobStore, WatchedJob } from '../store/job-store.js';
+import {
+  type JobPage,
+  type JobRecord,
+  type JobStore,
+  RequestKeyTakenError,
+  type WatchedJob,
+} from '../store/job-store.js';
 import { summarize } from './array-outcome.js';
 import { type Caller, ownerScope } from './caller.js';
 import { clusterAccount, jobAccount } from './cluster-accounts.js';
@@ -112,10 +118,23 @@ export class JobService {
     return this.monitors.get(systemId);
   }
 
-  /** `from`: the job this one is a resubmission of (the caller's own). */
-  async submit(caller: Caller, params: SubmitJobParams, from?: JobRecord): Promise<JobRecord> {
+  /**
+   * `from`: the job this one is a resubmission of (the caller's own). `requestKey`: the request's
+   * Idempotency-Key: a job it already created is the answer (its first answer may never have been
+   * stored: the gateway that took it died, or is another replica still at work).
+   */
+  async submit(
+    caller: Caller,
+    params: SubmitJobParams,
+    from?: JobRecord,
+    requestKey?: string,
+  ): Promise<JobRecord> {
     const system = this.systems.get(params.execSystemId);
     if (!system) throw new UnknownSystemError(params.execSystemId);
+    if (requestKey !== undefined) {
+      const made = await this.createdFor(caller, requestKey);
+      if (made) return made;
+    }
     if (this.submitter.isClosed) {
       throw new SchedulerUnavailableError(params.execSystemId, 'the gateway is shutting down');
     }
@@ -181,19 +200,31 @@ export class JobService {
     };
     system.scheduler.check(toSpec(job), system.config.partitions);
     const accepted = `job accepted for ${params.execSystemId}, to run as ${remoteUser}`;
-    await this.store.create(
-      job,
-      {
-        event: 'JOB_CREATED',
-        actor: caller.username,
-        description: from ? `${accepted}; resubmitted from job ${from.id}` : accepted,
-      },
-      from && {
-        event: 'RESUBMITTED_AS',
-        actor: caller.username,
-        description: `resubmitted as job ${job.id}`,
-      },
-    );
+    try {
+      await this.store.create(
+        job,
+        {
+          event: 'JOB_CREATED',
+          actor: caller.username,
+          description: from ? `${accepted}; resubmitted from job ${from.id}` : accepted,
+        },
+        {
+          previousEvent: from && {
+            event: 'RESUBMITTED_AS',
+            actor: caller.username,
+            description: `resubmitted as job ${job.id}`,
+          },
+          requestKey,
+        },
+      );
+    } catch (err) {
+      // The same key, at the same moment, on another replica: its job is the answer.
+      if (err instanceof RequestKeyTakenError && requestKey !== undefined) {
+        const made = await this.createdFor(caller, requestKey);
+        if (made) return made;
+      }
+      throw err;
+    }
     // Streams hear of a new job at once (JOB_CREATED), not with its next change.
     this.events.changed(job);
     if (from) {
@@ -202,6 +233,11 @@ export class JobService {
     }
     this.submitter.start(job.id);
     return job;
+  }
+
+  private async createdFor(caller: Caller, requestKey: string): Promise<JobRecord | undefined> {
+    const id = await this.store.jobForRequestKey(caller.username, requestKey);
+    return id === undefined ? undefined : this.store.get(id);
   }
 
   /**
@@ -213,9 +249,10 @@ export class JobService {
     caller: Caller,
     jobId: string,
     overrides: ResubmitJobOverrides,
+    requestKey?: string,
   ): Promise<JobRecord> {
     const old = await this.own(caller, jobId);
-    return this.submit(caller, resubmitParams(old, overrides), old);
+    return this.submit(caller, resubmitParams(old, overrides), old, requestKey);
   }
 
   /** Leaves the job out of the owner's list (or puts it back); the job itself does not change. */

@@ -174,8 +174,10 @@ export interface JobStore {
    * `resubmittedFrom` sets that job's `resubmittedAs` and writes `previousEvent` to its history,
    * in the same transaction.
    */
-  create(job: JobRecord, event: NewJobEvent, previousEvent?: NewJobEvent): Promise<void>;
+  create(job: JobRecord, event: NewJobEvent, options?: CreateOptions): Promise<void>;
   get(id: string): Promise<JobRecord | undefined>;
+  /** The job a submit under this Idempotency-Key created (see {@link CreateOptions.requestKey}). */
+  jobForRequestKey(owner: string, key: string): Promise<string | undefined>;
   /** Resolves to the job after the change, or undefined when `expectStatus` did not hold. */
   update(id: string, change: JobChange): Promise<JobRecord | undefined>;
   /**
@@ -240,6 +242,25 @@ export interface JobStore {
   /** The connections a pooled store holds now (for /readyz); null for an embedded one. */
   poolState(): PoolState | null;
   close(): Promise<void>;
+}
+
+export interface CreateOptions {
+  /** With `job.resubmittedFrom`: written to that job's history, which then names this one. */
+  previousEvent?: NewJobEvent;
+  /**
+   * The submit's Idempotency-Key, kept with the job in the same transaction: one job per owner
+   * and key, whatever happened to the first request's answer (a gateway that died before storing
+   * it, a retry on another replica). A second is refused with {@link RequestKeyTakenError}.
+   */
+  requestKey?: string;
+}
+
+/** A submit under an Idempotency-Key that already created a job: that job is the answer. */
+export class RequestKeyTakenError extends Error {
+  override name = 'RequestKeyTakenError';
+  constructor(readonly jobId: string) {
+    super(`this Idempotency-Key already created job ${jobId}`);
+  }
 }
 
 /** A list cursor this gateway did not hand out (or one it cannot read). */

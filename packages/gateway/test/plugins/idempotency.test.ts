@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ListeningApp, listeningApp, send } from '../http/offline-app.js';
 
@@ -144,5 +146,34 @@ describe('Idempotency-Key after a client disconnect', () => {
     expect(second.status).toBe(200);
     expect(second.headers['idempotent-replayed']).toBeUndefined();
     expect(calls).toBe(2);
+  });
+});
+
+describe('Idempotency-Key on a submit whose answer was never stored', () => {
+  it('a retry returns the job the key created, never a second job', async () => {
+    gw = await listeningApp();
+    // An enrolled account (a key file is all the gateway looks for before it submits).
+    const keysDir = gw.app.systems.get('offline')!.config.userKeysDir;
+    writeFileSync(join(keysDir, 'alice'), 'not a real key\n', { mode: 0o600 });
+    const token = await gw.issuer.token('alice');
+    const submit = () =>
+      send(gw!.port, {
+        method: 'POST',
+        path: '/v3/jobs/submit',
+        headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'submit-key-1' },
+        body: JSON.stringify({ name: 'once', execSystemId: 'offline', command: 'true' }),
+      });
+    const first = await submit();
+    expect(first.status).toBe(201);
+    const job = JSON.parse(first.text) as { id: string };
+    // What a gateway that died between creating the job and storing its answer leaves behind.
+    await gw.app.store.pruneIdempotentResponses(new Date(Date.now() + 60_000).toISOString());
+    expect(await gw.app.store.getIdempotentResponse('alice', 'submit-key-1')).toBeUndefined();
+
+    const again = await submit();
+    expect(again.status).toBe(201);
+    expect((JSON.parse(again.text) as { id: string }).id).toBe(job.id);
+    const page = await gw.app.store.list('alice', { limit: 10 } as never);
+    expect(page.jobs.map((j) => j.id)).toEqual([job.id]);
   });
 });

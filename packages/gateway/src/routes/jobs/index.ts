@@ -45,7 +45,12 @@ const jobs: FastifyPluginAsyncZod<{ config: GatewayConfig }> = async (fastify, o
       preHandler: fastify.idempotent,
     },
     async (request, reply) => {
-      const job = await fastify.jobs.submit(request.caller, request.body);
+      const job = await fastify.jobs.submit(
+        request.caller,
+        request.body,
+        undefined,
+        request.idempotency?.key,
+      );
       return reply.code(201).send(job);
     },
   );

@@ -31,6 +31,7 @@ const resubmitRoutes: FastifyPluginAsyncZod = async (fastify) => {
         request.caller,
         request.params.jobId,
         request.body ?? {},
+        request.idempotency?.key,
       );
       return reply.code(201).send(job);
     },

@@ -189,4 +189,42 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX web_sessions_user ON web_sessions (username, created DESC, id_hash);
   CREATE INDEX web_sessions_expires ON web_sessions (expires);
   `,
+  // Replicas (issue 13, docs/replicas.md). A submit's Idempotency-Key with the job it created
+  // (as SQLite's migration 11); each replica's heartbeat, which what it holds counts by; named
+  // leases with a growing epoch (one poller per system, one webhook feeder); and what a replica
+  // does now: a job's remote action (submit or signal), a request under an Idempotency-Key.
+  `
+  CREATE TABLE job_request_keys (
+    owner text COLLATE "C" NOT NULL,
+    key text COLLATE "C" NOT NULL,
+    job_id text COLLATE "C" NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    PRIMARY KEY (owner, key)
+  );
+  CREATE INDEX job_request_keys_job ON job_request_keys (job_id);
+  CREATE TABLE replicas (
+    id text COLLATE "C" PRIMARY KEY,
+    started timestamptz NOT NULL,
+    heartbeat timestamptz NOT NULL
+  );
+  CREATE TABLE leases (
+    name text COLLATE "C" PRIMARY KEY,
+    holder text COLLATE "C" NOT NULL,
+    epoch bigint NOT NULL,
+    expires_at timestamptz NOT NULL
+  );
+  CREATE TABLE job_claims (
+    job_id text COLLATE "C" PRIMARY KEY,
+    activity text NOT NULL,
+    replica text COLLATE "C" NOT NULL,
+    since timestamptz NOT NULL
+  );
+  CREATE INDEX job_claims_replica ON job_claims (replica);
+  CREATE TABLE request_claims (
+    owner text COLLATE "C" NOT NULL,
+    key text COLLATE "C" NOT NULL,
+    replica text COLLATE "C" NOT NULL,
+    since timestamptz NOT NULL,
+    PRIMARY KEY (owner, key)
+  );
+  `,
 ];

@@ -14,6 +14,7 @@ import pg from 'pg';
 import { JobAlreadyRunningError, keyHolder } from '../../domain/singleton.js';
 import { assertTransition } from '../../domain/transitions.js';
 import {
+  type CreateOptions,
   type IdempotentResponse,
   InvalidCursorError,
   type JobChange,
@@ -26,6 +27,7 @@ import {
   type OwnerEventFilter,
   type OwnerScope,
   type PoolState,
+  RequestKeyTakenError,
   type SavedLog,
   type StoredJobEvent,
   SUBMIT_PARAM_KEYS,
@@ -223,7 +225,8 @@ export class PgJobStore implements JobStore {
     return inTransaction(this.pool, fn);
   }
 
-  async create(job: JobRecord, event: NewJobEvent, previousEvent?: NewJobEvent): Promise<void> {
+  async create(job: JobRecord, event: NewJobEvent, options: CreateOptions = {}): Promise<void> {
+    const { previousEvent, requestKey } = options;
     const taken = await this.tx(async (c) => {
       const values = [...stateValues(job), paramsText(job)];
       const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
@@ -241,6 +244,20 @@ export class PgJobStore implements JobStore {
         if (!holder) throw err;
         return new JobAlreadyRunningError(keyHolder(holder));
       }
+      if (requestKey !== undefined) {
+        // A concurrent insert of the same key waits for ours to commit, then finds it.
+        const kept = await c.query(
+          `INSERT INTO job_request_keys (owner, key, job_id) VALUES ($1, $2, $3)
+           ON CONFLICT DO NOTHING`,
+          [job.owner, requestKey, job.id],
+        );
+        // Thrown, not returned: the job's insert is undone with the transaction.
+        if (kept.rowCount !== 1) {
+          throw new RequestKeyTakenError(
+            (await requestKeyJob(c, job.owner, requestKey)) ?? 'unknown',
+          );
+        }
+      }
       await lockEvents(c);
       await insertEvent(c, job.id, job.status, event);
       if (job.resubmittedFrom && previousEvent) {
@@ -249,6 +266,11 @@ export class PgJobStore implements JobStore {
       return undefined;
     });
     if (taken) throw taken;
+  }
+
+  async jobForRequestKey(owner: string, key: string): Promise<string | undefined> {
+    if (hasNul(owner, key)) return undefined;
+    return requestKeyJob(this.pool, owner, key);
   }
 
   async exclusiveHolder(owner: string, exclusiveKey: string): Promise<JobRecord | undefined> {
@@ -666,6 +688,18 @@ async function linkResubmission(
     fromId,
   ]);
   await insertEvent(c, fromId, row.status, { at: now, ...event });
+}
+
+async function requestKeyJob(
+  c: Queryable,
+  owner: string,
+  key: string,
+): Promise<string | undefined> {
+  const { rows } = await c.query<{ job_id: string }>(
+    'SELECT job_id FROM job_request_keys WHERE owner = $1 AND key = $2',
+    [owner, key],
+  );
+  return rows[0]?.job_id;
 }
 
 async function holderOf(

@@ -218,4 +218,16 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX web_sessions_user ON web_sessions (username, created);
   CREATE INDEX web_sessions_expires ON web_sessions (expires);
   `,
+  // A submit's Idempotency-Key, kept with the job it created, in the job's own transaction: a
+  // retry whose first answer was never stored (the gateway died between) finds the job, never
+  // makes a second. Gone with the job.
+  `
+  CREATE TABLE job_request_keys (
+    owner TEXT NOT NULL,
+    key TEXT NOT NULL,
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    PRIMARY KEY (owner, key)
+  );
+  CREATE INDEX job_request_keys_job ON job_request_keys (job_id);
+  `,
 ];

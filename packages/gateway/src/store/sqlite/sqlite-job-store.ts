@@ -16,6 +16,7 @@ import Database from 'better-sqlite3';
 import { JobAlreadyRunningError, keyHolder } from '../../domain/singleton.js';
 import { assertTransition } from '../../domain/transitions.js';
 import {
+  type CreateOptions,
   type IdempotentResponse,
   InvalidCursorError,
   type JobChange,
@@ -27,6 +28,7 @@ import {
   type NewJobEvent,
   type OwnerEventFilter,
   type OwnerScope,
+  RequestKeyTakenError,
   type SavedLog,
   type StoredJobEvent,
   SUBMIT_PARAM_KEYS,
@@ -125,7 +127,8 @@ export class SqliteJobStore implements JobStore {
     });
   }
 
-  async create(job: JobRecord, event: NewJobEvent, previousEvent?: NewJobEvent): Promise<void> {
+  async create(job: JobRecord, event: NewJobEvent, options: CreateOptions = {}): Promise<void> {
+    const { previousEvent, requestKey } = options;
     this.db.transaction(() => {
       try {
         this.db
@@ -142,11 +145,35 @@ export class SqliteJobStore implements JobStore {
       } catch (err) {
         throw this.keyTaken(job, err) ?? err;
       }
+      if (requestKey !== undefined) this.keepRequestKey(job, requestKey);
       this.insertEvent(job.id, job.status, event);
       if (job.resubmittedFrom && previousEvent) {
         this.linkResubmission(job.resubmittedFrom, job.id, previousEvent);
       }
     })();
+  }
+
+  /** Throws (undoing the job's insert) when the key already created a job. */
+  private keepRequestKey(job: JobRecord, key: string): void {
+    const kept = this.db
+      .prepare(
+        'INSERT INTO job_request_keys (owner, key, job_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      )
+      .run(job.owner, key, job.id);
+    if (kept.changes === 1) return;
+    const first = this.requestKeyJob(job.owner, key);
+    throw new RequestKeyTakenError(first ?? 'unknown');
+  }
+
+  private requestKeyJob(owner: string, key: string): string | undefined {
+    const row = this.db
+      .prepare('SELECT job_id FROM job_request_keys WHERE owner = ? AND key = ?')
+      .get(owner, key) as { job_id: string } | undefined;
+    return row?.job_id;
+  }
+
+  async jobForRequestKey(owner: string, key: string): Promise<string | undefined> {
+    return this.requestKeyJob(owner, key);
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   type JobRecord,
   type JobStore,
   LIST_PAGE_BYTES,
+  RequestKeyTakenError,
   type SavedLog,
   SUBMIT_PARAM_KEYS,
   TooManyJobsSelectedError,
@@ -488,7 +489,7 @@ export function describeJobStore(name: string, makeStore: () => Promise<StoreHar
           resubmittedFrom: old.id,
           exclusiveKey: 'k',
         });
-        await store.create(next, created, linked(next.id));
+        await store.create(next, created, { previousEvent: linked(next.id) });
         const after = await store.get(old.id);
         expect(after?.resubmittedAs).toBe(next.id);
         expect(after!.lastUpdated > old.lastUpdated).toBe(true);
@@ -505,9 +506,9 @@ export function describeJobStore(name: string, makeStore: () => Promise<StoreHar
           resubmittedFrom: old.id,
           exclusiveKey: 'k',
         });
-        await expect(store.create(refused, created, linked(refused.id))).rejects.toBeInstanceOf(
-          JobAlreadyRunningError,
-        );
+        await expect(
+          store.create(refused, created, { previousEvent: linked(refused.id) }),
+        ).rejects.toBeInstanceOf(JobAlreadyRunningError);
         expect((await store.get(old.id))?.resubmittedAs).toBe(next.id);
         expect(await store.history(old.id)).toHaveLength(2);
       });
@@ -770,6 +771,48 @@ export function describeJobStore(name: string, makeStore: () => Promise<StoreHar
           ]);
         }
         expect(await b.lastEventId()).toBe(events.at(-1)!.id);
+      });
+    });
+
+    describe("request keys (a submit's Idempotency-Key)", () => {
+      it('keeps the job a key created, per owner', async () => {
+        const job = record(1);
+        await store.create(job, created, { requestKey: 'key-0001' });
+        expect(await store.jobForRequestKey('alice', 'key-0001')).toBe(job.id);
+        expect(await store.jobForRequestKey('bob', 'key-0001')).toBeUndefined();
+        expect(await store.jobForRequestKey('alice', 'key-0002')).toBeUndefined();
+        // Another owner may use the same key.
+        await store.create(record(2, { owner: 'bob' }), created, { requestKey: 'key-0001' });
+      });
+
+      it('refuses a second job under the key, naming the first, and stores nothing of it', async () => {
+        const first = record(1);
+        await store.create(first, created, { requestKey: 'key-0001' });
+        const second = record(2);
+        const err = await store
+          .create(second, created, { requestKey: 'key-0001' })
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(RequestKeyTakenError);
+        expect((err as RequestKeyTakenError).jobId).toBe(first.id);
+        expect(await store.get(second.id)).toBeUndefined();
+        expect(await store.history(second.id)).toEqual([]);
+      });
+
+      it('of concurrent creates under one key on two stores, exactly one is kept', async () => {
+        const other = await another();
+        const jobs = [record(1), record(2), record(3), record(4)];
+        const results = await Promise.allSettled(
+          jobs.map((j, i) =>
+            (i % 2 ? other : store).create(j, created, { requestKey: 'race-key' }),
+          ),
+        );
+        const kept = results.filter((r) => r.status === 'fulfilled');
+        expect(kept).toHaveLength(1);
+        const winner = jobs[results.findIndex((r) => r.status === 'fulfilled')]!;
+        expect(await store.jobForRequestKey('alice', 'race-key')).toBe(winner.id);
+        for (const r of results) {
+          if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(RequestKeyTakenError);
+        }
       });
     });
 
