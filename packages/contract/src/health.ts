@@ -44,5 +44,28 @@ export const readyzResponseSchema = z.object({
       connections: z.object({ open: z.number(), max: z.number() }).optional(),
     }),
   ),
+  /** This gateway, among its replicas (absent from older gateways). */
+  replica: z
+    .object({
+      id: z.string(),
+      /** `process`: one gateway on an embedded store; `postgres`: replicas agree in the database. */
+      coordination: z.enum(['process', 'postgres']),
+    })
+    .optional(),
+  /**
+   * The leases replicas share out: `poll:<system>` (who polls it) and `webhooks` (who sends
+   * deliveries). The holder, the epoch (raised at every takeover), when it lapses unless renewed.
+   */
+  leases: z
+    .array(
+      z.object({
+        name: z.string(),
+        holder: z.string().nullable(),
+        epoch: z.number(),
+        expiresAt: z.string().nullable(),
+        heldHere: z.boolean(),
+      }),
+    )
+    .optional(),
 });
 export type Readyz = z.infer<typeof readyzResponseSchema>;

@@ -22,6 +22,7 @@ import {
   uriLengthHook,
 } from './errors/error-handler.js';
 import auth from './plugins/auth.js';
+import coordination from './plugins/coordination.js';
 import idempotency from './plugins/idempotency.js';
 import jobsService from './plugins/jobs.js';
 import metrics from './plugins/metrics.js';
@@ -63,6 +64,7 @@ export const gatewayApp = fp(
       transform: jsonSchemaTransform,
     });
     await fastify.register(store, { config: opts.config });
+    await fastify.register(coordination, { config: opts.config });
     await fastify.register(auth, { config: opts.config });
     // Before the routes: it hooks every /v3/jobs route as it is declared.
     await fastify.register(rateLimit, { config: opts.config });

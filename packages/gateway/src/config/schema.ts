@@ -551,6 +551,24 @@ export const gatewayConfigSchema = z
      * keep the endpoint off the public network.
      */
     metrics: z.object({ enabled: z.boolean().default(false) }).prefault({}),
+    /**
+     * Several gateways on one PostgreSQL store (docs/replicas.md); with SQLite the gateway is one
+     * process and this only names it.
+     */
+    replicas: z
+      .object({
+        /** This replica's name in leases, claims and /readyz (default: host, pid and a random tag). */
+        id: z
+          .string()
+          .regex(/^[A-Za-z0-9_.:-]{1,64}$/, '1–64 of A-Z a-z 0-9 _ . : -')
+          .optional(),
+        /**
+         * A lease (polling a system, feeding webhooks) not renewed for this long passes to another
+         * replica: a replica that dies is replaced within about this time plus a fifth of it.
+         */
+        leaseTtlMs: z.number().int().min(1_000).max(60_000).default(5_000),
+      })
+      .prefault({}),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.web && !cfg.auth.discovery) {

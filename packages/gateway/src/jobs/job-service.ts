@@ -11,6 +11,9 @@ import type {
 } from '@hpcgate/contract';
 import { arrayIndices, isTerminal, type JobTasks } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Coordination } from '../coordination/coordination.js';
+import type { JobLocks } from '../coordination/job-locks.js';
+import { pollLeaseName } from '../coordination/leases.js';
 import { InvalidJobRequestError, JobNotFoundError, UnknownSystemError } from '../domain/errors.js';
 import { TooManyActiveJobsError } from '../domain/limit-errors.js';
 import { exclusiveKeyOf, JobAlreadyRunningError, keyHolder } from '../domain/singleton.js';
@@ -27,10 +30,10 @@ import { type Caller, ownerScope } from './caller.js';
 import { clusterAccount, jobAccount } from './cluster-accounts.js';
 import type { ExecutionSystem } from './execution-system.js';
 import { JobEvents } from './job-events.js';
-import { InProcessJobLocks } from './job-locks.js';
 import { JobWriter } from './job-writer.js';
 import { Monitors } from './monitors.js';
 import { refreshPhaseTasks } from './phase-record.js';
+import { PollRequests } from './poll-requests.js';
 import { Reconciler } from './reconciler.js';
 import { resubmitParams } from './resubmission.js';
 import { summarizeStop } from './stop-summary.js';
@@ -48,33 +51,47 @@ const HOT_WINDOW_MS = 30_000;
 export class JobService {
   readonly events = new JobEvents();
   private readonly monitors = new Monitors();
-  private readonly locks = new InProcessJobLocks();
+  private readonly locks: JobLocks;
+  private readonly polls: PollRequests;
   private readonly writer: JobWriter;
   private readonly submitter: Submitter;
   private readonly stopper: Stopper;
+  private readonly unsubscribe: Array<() => void> = [];
+  /** Jobs another replica changed, being read back (one read per job however many messages). */
+  private readonly reading = new Set<string>();
 
   constructor(
     private readonly store: JobStore,
     private readonly systems: Map<string, ExecutionSystem>,
     private readonly limits: { maxActiveJobsPerUser: number },
-    log: FastifyBaseLogger,
+    private readonly coordination: Coordination,
+    private readonly log: FastifyBaseLogger,
   ) {
+    this.locks = coordination.locks;
+    const bus = coordination.bus;
+    const longestCommandMs = Math.max(
+      0,
+      ...[...systems.values()].map((s) => s.config.commandTimeoutMs),
+    );
+    this.polls = new PollRequests(this.monitors, bus, longestCommandMs + 5_000);
+    this.events.relayTo((jobId) => bus.publish({ type: 'jobs', ids: [jobId] }));
     this.writer = new JobWriter(store, this.events);
-    this.submitter = new Submitter(store, this.writer, systems, this.locks, this.monitors, log);
+    this.submitter = new Submitter(store, this.writer, systems, this.locks, this.polls, log);
     this.stopper = new Stopper(
       store,
       this.writer,
       this.events,
       systems,
       this.locks,
-      this.monitors,
+      this.polls,
       log,
     );
     for (const [id, system] of systems) {
       const accountOf = (job: WatchedJob) => jobAccount(job, system);
+      const lease = coordination.lease(pollLeaseName(id));
       const reconciler = new Reconciler(
         id,
-        this.writer,
+        this.writer.fencedBy(lease),
         this.locks,
         this.stopper,
         this.submitter,
@@ -98,17 +115,30 @@ export class JobService {
           },
           log,
           accountOf,
+          lease,
         ),
       );
     }
   }
 
   start(): void {
+    const bus = this.coordination.bus;
+    this.unsubscribe.push(
+      bus.subscribe((message) => {
+        if (message.type === 'jobs') for (const id of message.ids) this.readBack(id);
+        else this.polls.receive(message);
+      }),
+      bus.onResync(() => {
+        for (const id of this.events.followed()) this.readBack(id);
+        this.events.wakeAll();
+      }),
+    );
     this.monitors.start();
   }
 
   /** Takes no new submissions, stops polling, and waits for what is under way. */
   async close(): Promise<void> {
+    for (const stop of this.unsubscribe.splice(0)) stop();
     this.submitter.close();
     await this.monitors.close();
     await this.locks.settle();
@@ -116,6 +146,26 @@ export class JobService {
 
   monitor(systemId: string): SystemMonitor | undefined {
     return this.monitors.get(systemId);
+  }
+
+  /** Whether this replica polls the system now (holds its poll lease). */
+  pollsSystem(systemId: string): boolean {
+    return this.monitors.polls(systemId);
+  }
+
+  /** Another replica changed the job: read it back, and everyone here who follows it hears. */
+  private readBack(jobId: string): void {
+    // Only those who follow it need the read: a stream of every job, or a waiter on this one.
+    if (this.events.listenerCount() === 0 && this.events.listenerCount(jobId) === 0) return;
+    if (this.reading.has(jobId)) return;
+    this.reading.add(jobId);
+    this.store
+      .get(jobId)
+      .then(
+        (job) => job && this.events.heard(job),
+        (err: Error) => this.log.warn({ jobId, err: err.message }, 'could not read a changed job'),
+      )
+      .finally(() => this.reading.delete(jobId));
   }
 
   /**

@@ -13,6 +13,11 @@ export class Monitors implements PollTrigger {
     return this.bySystem.get(systemId);
   }
 
+  /** Whether this replica polls the system now (holds its poll lease). */
+  polls(systemId: string): boolean {
+    return this.bySystem.get(systemId)?.polling() ?? false;
+  }
+
   trigger(systemId: string): void {
     this.bySystem.get(systemId)?.trigger();
   }

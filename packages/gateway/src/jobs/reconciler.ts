@@ -1,9 +1,9 @@
 import { arrayIndices, isTerminal, type JobTask } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
+import type { JobLocks } from '../coordination/job-locks.js';
 import type { PollResult, RemoteJob } from '../scheduler/scheduler.js';
 import type { WatchedJob } from '../store/job-store.js';
 import { aggregateTasks, summarize, taskFromRemote } from './array-outcome.js';
-import type { JobLocks } from './job-locks.js';
 import type { JobWriter } from './job-writer.js';
 import { changeFromRemote } from './remote-outcome.js';
 import type { Stopper } from './stopper.js';
@@ -67,11 +67,12 @@ export class Reconciler {
       if (group) group.push(r);
       else recordsById.set(r.remoteJobId, [r]);
     }
+    // Who is busy with which job, here or on another replica: read once for the cycle.
+    const busy = await this.locks.holders(watched.map((j) => j.id));
     for (const job of watched) {
       seen.add(job.id);
       if (!job.remoteJobId) {
-        if (this.locks.holder(job.id) !== 'submit')
-          again ||= await this.reconcileUnrecorded(job, result);
+        if (busy.get(job.id) !== 'submit') again ||= await this.reconcileUnrecorded(job, result);
         continue;
       }
       const queued = result.byId.get(job.remoteJobId);
@@ -93,7 +94,7 @@ export class Reconciler {
       // end is left to it (it looks again right after).
       if (
         remote.phase === 'ended' &&
-        this.locks.holder(job.id) === 'signal' &&
+        busy.get(job.id) === 'signal' &&
         job.stopRequest?.outcome === 'REQUESTED'
       ) {
         continue;
@@ -116,11 +117,14 @@ export class Reconciler {
       if (
         !isTerminal(updated.status) &&
         stop &&
-        (stop.outcome === 'REQUESTED' || stop.outcome === 'FAILED')
+        (stop.outcome === 'REQUESTED' || stop.outcome === 'FAILED') &&
+        !busy.has(job.id)
       ) {
         this.stopper.resume(updated);
       }
-      if (!isTerminal(updated.status) && stop?.escalation) this.stopper.escalate(updated);
+      if (!isTerminal(updated.status) && stop?.escalation && !busy.has(job.id)) {
+        this.stopper.escalate(updated);
+      }
     }
     for (const id of this.missingSince.keys()) if (!seen.has(id)) this.missingSince.delete(id);
     for (const id of this.taskStates.keys()) if (!seen.has(id)) this.taskStates.delete(id);

@@ -8,6 +8,7 @@ import {
   type StopRequest,
 } from '@hpcgate/contract';
 import type { FastifyBaseLogger } from 'fastify';
+import type { JobLocks } from '../coordination/job-locks.js';
 import { JobNotCancellableError, JobNotFoundError } from '../domain/errors.js';
 import {
   SchedulerCommandError,
@@ -20,7 +21,6 @@ import type { Caller } from './caller.js';
 import { clusterAccount, jobAccount } from './cluster-accounts.js';
 import type { ExecutionSystem } from './execution-system.js';
 import type { JobEvents } from './job-events.js';
-import type { JobLocks } from './job-locks.js';
 import type { JobWriter } from './job-writer.js';
 import type { PollTrigger } from './poll-trigger.js';
 
@@ -258,11 +258,16 @@ export class Stopper {
     if (job.stopRequest?.tasks) return;
     // An interrupt that failed may have reached the job all the same: never repeated unasked.
     if (mode === 'interrupt' && job.stopRequest?.outcome === 'FAILED') return;
-    const signal = signalFor(job, mode);
+    const seen = job.stopRequest!;
     this.locks
-      .run(job.id, 'signal', 'resume', () =>
-        this.sendSignal(job, signal, job.stopRequest!.requestedBy),
-      )
+      .run(job.id, 'signal', 'resume', async () => {
+        // Read under the lock: another replica's stop may have been sent while this one waited.
+        const now = await this.store.get(job.id);
+        const stop = now?.stopRequest;
+        if (!now || isTerminal(now.status) || !stop || stop.mode !== mode) return;
+        if (stop.outcome !== seen.outcome || stop.requestedAt !== seen.requestedAt) return;
+        await this.sendSignal(now, signalFor(now, mode), stop.requestedBy);
+      })
       .catch((err: Error) =>
         this.log.warn({ jobId: job.id, err: err.message }, 'stop still not sent'),
       );

@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { JobLocks } from '../coordination/job-locks.js';
 import { SchedulerCommandError, SchedulerUnavailableError } from '../scheduler/errors.js';
 import type { BatchJobSpec } from '../scheduler/scheduler.js';
 import type { JobRecord, JobStore, SubmitAttempts, WatchedJob } from '../store/job-store.js';
 import { jobAccount } from './cluster-accounts.js';
 import type { ExecutionSystem } from './execution-system.js';
-import type { JobLocks } from './job-locks.js';
 import type { JobWriter } from './job-writer.js';
 import type { PollTrigger } from './poll-trigger.js';
 

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { Lease } from '../coordination/leases.js';
 import type { PollResult, Scheduler } from '../scheduler/scheduler.js';
 import type { JobStore, WatchedJob } from '../store/job-store.js';
 import type { Reconciler } from './reconciler.js';
@@ -26,7 +27,8 @@ export interface CycleStats {
  * Watches one execution system: one poll per cycle for all its jobs, whatever their number and
  * their users, handed to the Reconciler. Polls fast for a while after a submit or a stop request,
  * slowly otherwise, and not at all when it has nothing to watch. It only polls: what the results
- * mean is the Reconciler's to decide.
+ * mean is the Reconciler's to decide. With replicas, only the holder of the system's poll lease
+ * polls; the others' monitors wait for the lease (and poll at once when they get it).
  */
 export class SystemMonitor {
   private running = false;
@@ -36,6 +38,7 @@ export class SystemMonitor {
   private loopDone: Promise<void> | null = null;
   /** Resolvers of refresh() calls, satisfied by the next cycle that starts after them. */
   private refreshWaiters: Array<() => void> = [];
+  private unwatchLease: () => void = () => {};
   lastCycle: CycleStats | null = null;
   /** Cycles that polled (something was watched), and those of them that failed: for metrics. */
   cycles = 0;
@@ -49,16 +52,28 @@ export class SystemMonitor {
     private readonly log: FastifyBaseLogger,
     /** The Unix account a job runs as: the poll lists those accounts' jobs. */
     private readonly accountOf: (job: WatchedJob) => string,
+    /** The system's poll lease: this monitor polls only while this replica holds it. */
+    private readonly lease: Lease,
   ) {}
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    // A takeover polls at once: the jobs went unwatched while the lease passed.
+    this.unwatchLease = this.lease.onChange((held) => {
+      if (held) this.trigger();
+    });
     this.loopDone = this.loop();
+  }
+
+  /** Whether this monitor polls now: started, and holding the lease. */
+  polling(): boolean {
+    return this.running && this.lease.held();
   }
 
   async close(): Promise<void> {
     this.running = false;
+    this.unwatchLease();
     this.wake?.();
     await this.loopDone;
     for (const r of this.refreshWaiters.splice(0)) r();
@@ -112,6 +127,8 @@ export class SystemMonitor {
   }
 
   private async cycle(): Promise<void> {
+    // Another replica polls: nothing to do here until the lease comes this way.
+    if (!this.lease.held()) return;
     const started = performance.now();
     let watched: WatchedJob[] = [];
     let result: PollResult | null = null;
@@ -123,6 +140,8 @@ export class SystemMonitor {
         j.remoteJobId ? [{ remoteJobId: j.remoteJobId, gatewayJobId: j.id }] : [],
       );
       result = await this.scheduler.poll(jobs, [...new Set(watched.map(this.accountOf))]);
+      // Lost during the poll (the database went quiet): the new holder judges these jobs.
+      if (!this.lease.held()) throw new Error('the poll lease passed to another replica');
       const reconciled = await this.reconciler.reconcile(watched, result);
       result.commands += reconciled.commands;
       if (reconciled.again) this.trigger();

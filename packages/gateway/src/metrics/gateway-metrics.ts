@@ -1,3 +1,4 @@
+import { JOB_STATUSES } from '@hpcgate/contract';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { CycleStats } from '../jobs/system-monitor.js';
 
@@ -10,6 +11,10 @@ export interface MetricSources {
   eventStreamClients(): number;
   logStreamClients(): number;
   webhookAttempts(): { delivered: number; pending: number; failed: number };
+  /** Each lease this gateway knows of, and whether it holds it now. */
+  leases(): Array<{ name: string; held: boolean }>;
+  /** Jobs in the store by status (read at each scrape: one grouped count). */
+  jobsByStatus(): Promise<Partial<Record<string, number>>>;
 }
 
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -109,6 +114,27 @@ export class GatewayMetrics {
       collect() {
         this.set({ kind: 'events' }, sources.eventStreamClients());
         this.set({ kind: 'logs' }, sources.logStreamClients());
+      },
+    });
+    new Gauge({
+      name: 'hpcgate_lease_held',
+      help: 'Whether this replica holds the lease now (1) or not (0): poll:<system>, webhooks',
+      labelNames: ['lease'],
+      registers,
+      collect() {
+        this.reset();
+        for (const l of sources.leases()) this.set({ lease: l.name }, l.held ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'hpcgate_jobs',
+      help: 'Jobs in the store, by status (every replica reports the same shared figures)',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        const counts = await sources.jobsByStatus();
+        this.reset();
+        for (const status of JOB_STATUSES) this.set({ status }, counts[status] ?? 0);
       },
     });
     totals(

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpError } from '../domain/http-error.js';
+import type { IdempotentResponse } from '../store/job-store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,6 +15,8 @@ declare module 'fastify' {
 }
 
 const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
+/** How often a retry on one replica looks again at a key another replica is still running. */
+const CLAIM_POLL_MS = 50;
 const KEEP_MS = 24 * 60 * 60 * 1000;
 const slotOf = (owner: string, key: string) => `${owner}\u0000${key}`;
 
@@ -33,7 +36,10 @@ interface Slot {
  * Idempotency-Key draft gives for a key whose request is still being processed), never a second
  * run beside the first. The wait is bounded because the first may take long by design (a cancel
  * may `wait` 300 s) or never end (a hung handler); the retry learns "still running, ask again"
- * instead of hanging with it.
+ * instead of hanging with it. Replicas on PostgreSQL also claim the key in the database, so a
+ * retry that reaches another replica waits the same way (polling the claim and the stored
+ * answer); a claim of a replica that died is void after the lease time, and a submit retried
+ * then finds the job the key created (the store keeps it with the job), never makes a second.
  *
  * The slot is released where the answer is decided: in `onSend`, after the answer is stored (or
  * found not worth storing: a 5xx, which a retry may then run again). `onSend` runs whether or not
@@ -64,17 +70,78 @@ export default fp(
     /** The slot each request holds (a twin that waited and then ran holds its own). */
     const heldSlots = new WeakMap<FastifyRequest, Slot>();
 
-    /** Frees the request's slot (once; later calls do nothing). */
+    /** Replicas: the claims of requests in flight on any of them (null in one process). */
+    const claims = fastify.coordination.requestClaims;
+
+    /** Frees the request's slot, and its claim across replicas (once; later calls do nothing). */
     const release = (request: FastifyRequest) => {
       const held = request.idempotency;
       if (!held) return;
-      const slot = slotOf(request.caller.username, held.key);
+      const owner = request.caller.username;
+      const slot = slotOf(owner, held.key);
       const current = inFlight.get(slot);
       if (current && current === heldSlots.get(request)) {
         inFlight.delete(slot);
         current.release();
+        claims
+          ?.release(owner, held.key)
+          .catch((err: Error) =>
+            fastify.log.warn({ err: err.message }, 'idempotency claim not released'),
+          );
       }
       heldSlots.delete(request);
+    };
+
+    const stillRunning = () => {
+      const retryAfterSec = 2;
+      return new HttpError(
+        409,
+        'IDEMPOTENCY_KEY_IN_USE',
+        'a request with this Idempotency-Key is still being processed; retry later for its answer',
+        { retryAfterSec },
+        { 'retry-after': String(retryAfterSec) },
+      );
+    };
+
+    /** The first request's answer again, or 422 when this one is not the same request. */
+    const replay = (reply: FastifyReply, previous: IdempotentResponse, fingerprint: string) => {
+      if (previous.fingerprint !== fingerprint) {
+        throw new HttpError(
+          422,
+          'IDEMPOTENCY_KEY_REUSED',
+          'this Idempotency-Key was used for a different request',
+        );
+      }
+      return reply
+        .code(previous.statusCode)
+        .header('content-type', 'application/json; charset=utf-8')
+        .header('idempotent-replayed', 'true')
+        .send(previous.body);
+    };
+
+    /**
+     * Replicas: takes the key's claim across all of them, waiting while another live replica
+     * runs the first request. Resolves to that request's answer once it is stored, null once the
+     * claim is this request's; throws 409 at the deadline.
+     */
+    const claimEverywhere = async (
+      owner: string,
+      key: string,
+      deadline: number,
+    ): Promise<IdempotentResponse | null> => {
+      if (!claims) return null;
+      for (;;) {
+        const claimed = await claims.tryClaim(owner, key);
+        // Claimed or not, the first may have stored its answer meanwhile.
+        const answered = await fastify.store.getIdempotentResponse(owner, key);
+        if (answered) {
+          if (claimed) await claims.release(owner, key);
+          return answered;
+        }
+        if (claimed) return null;
+        if (Date.now() >= deadline) throw stillRunning();
+        await new Promise((r) => setTimeout(r, CLAIM_POLL_MS));
+      }
     };
 
     /** Resolves true once no request holds `slot`, false when `waitMs` passed first. */
@@ -111,36 +178,15 @@ export default fp(
       }
       const owner = request.caller.username;
       const slot = slotOf(owner, key);
-      if (!(await waitFor(slot))) {
-        const retryAfterSec = 2;
-        throw new HttpError(
-          409,
-          'IDEMPOTENCY_KEY_IN_USE',
-          'a request with this Idempotency-Key is still being processed; retry later for its answer',
-          { retryAfterSec },
-          { 'retry-after': String(retryAfterSec) },
-        );
-      }
+      const deadline = Date.now() + waitMs;
+      if (!(await waitFor(slot))) throw stillRunning();
       const fingerprint = createHash('sha256')
         .update(
           `${request.method} ${request.routeOptions.url}\u0000${request.url}\u0000${JSON.stringify(request.body ?? null)}`,
         )
         .digest('hex');
       const previous = await fastify.store.getIdempotentResponse(owner, key);
-      if (previous) {
-        if (previous.fingerprint !== fingerprint) {
-          throw new HttpError(
-            422,
-            'IDEMPOTENCY_KEY_REUSED',
-            'this Idempotency-Key was used for a different request',
-          );
-        }
-        return reply
-          .code(previous.statusCode)
-          .header('content-type', 'application/json; charset=utf-8')
-          .header('idempotent-replayed', 'true')
-          .send(previous.body);
-      }
+      if (previous) return replay(reply, previous, fingerprint);
       // Another twin may have taken the slot while this one read the store: wait again.
       if (inFlight.has(slot)) return fastify.idempotent(request, reply);
       let resolve!: () => void;
@@ -151,6 +197,19 @@ export default fp(
         release: () => resolve(),
       };
       inFlight.set(slot, held);
+      let answered: IdempotentResponse | null;
+      try {
+        answered = await claimEverywhere(owner, key, deadline);
+      } catch (err) {
+        inFlight.delete(slot);
+        held.release();
+        throw err;
+      }
+      if (answered) {
+        inFlight.delete(slot);
+        held.release();
+        return replay(reply, answered, fingerprint);
+      }
       heldSlots.set(request, held);
       request.idempotency = { key, fingerprint };
       // Backstop: the connection closed after an answer was sent but before onSend released.
@@ -183,5 +242,5 @@ export default fp(
 
     fastify.addHook('onResponse', async (request) => release(request));
   },
-  { name: 'idempotency', dependencies: ['store', 'auth'] },
+  { name: 'idempotency', dependencies: ['store', 'auth', 'coordination'] },
 );

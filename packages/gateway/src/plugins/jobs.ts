@@ -14,7 +14,13 @@ declare module 'fastify' {
 /** The job service and its monitors: they start once the app is ready and stop before the store closes. */
 export default fp(
   async (fastify, opts: { config: GatewayConfig }) => {
-    const jobs = new JobService(fastify.store, fastify.systems, opts.config.limits, fastify.log);
+    const jobs = new JobService(
+      fastify.store,
+      fastify.systems,
+      opts.config.limits,
+      fastify.coordination,
+      fastify.log,
+    );
     const streams = new EventStreams();
     fastify.decorate('jobs', jobs);
     fastify.decorate('eventStreams', streams);
@@ -25,5 +31,5 @@ export default fp(
       await jobs.close();
     });
   },
-  { name: 'jobs', dependencies: ['store', 'systems'] },
+  { name: 'jobs', dependencies: ['store', 'systems', 'coordination'] },
 );

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import type { GatewayConfig } from '../config/schema.js';
+import { pollLeaseName, WEBHOOKS_LEASE } from '../coordination/leases.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 
 declare module 'fastify' {
@@ -38,7 +39,13 @@ export default fp(
       },
       eventStreamClients: () => fastify.eventStreams.count(),
       logStreamClients: () => fastify.logStreams.reserved(),
-      webhookAttempts: () => fastify.webhooks.deliverer.attempts,
+      webhookAttempts: () => fastify.webhooks.attempts,
+      leases: () =>
+        [...[...fastify.systems.keys()].map(pollLeaseName), WEBHOOKS_LEASE].map((name) => ({
+          name,
+          held: fastify.coordination.lease(name).held(),
+        })),
+      jobsByStatus: () => fastify.store.countByStatus(),
     });
     fastify.decorate('metrics', metrics);
     fastify.addHook('onResponse', async (request, reply) => {
@@ -63,5 +70,5 @@ export default fp(
       },
     );
   },
-  { name: 'metrics', dependencies: ['store', 'systems'] },
+  { name: 'metrics', dependencies: ['store', 'systems', 'coordination'] },
 );

@@ -35,6 +35,7 @@ export default fp(
       new JobWriter(fastify.store, fastify.jobs.events),
       opts.config.outputs,
       fastify.log,
+      (systemId) => fastify.jobs.pollsSystem(systemId),
     );
     fastify.decorate('outputs', outputs);
     fastify.decorate(

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { GatewayConfig } from '../config/schema.js';
+import { WEBHOOKS_LEASE } from '../coordination/leases.js';
 import { SubscriptionService } from '../webhooks/subscription-service.js';
 
 declare module 'fastify' {
@@ -22,10 +23,32 @@ export default fp(
       fastify.log.child({ component: 'webhooks' }),
     );
     fastify.decorate('webhooks', service);
-    fastify.addHook('onReady', async () =>
-      service.start((wake) => fastify.jobs.events.subscribeAll(() => wake())),
-    );
-    fastify.addHook('preClose', async () => service.close());
+    // Replicas: one feeds and sends, the holder of the webhooks lease (every delivery once);
+    // another takes over (resuming what is pending) when it goes.
+    const lease = fastify.coordination.lease(WEBHOOKS_LEASE);
+    let following = Promise.resolve();
+    let unwatch = () => {};
+    const follow = (held: boolean) => {
+      following = following
+        .then(() =>
+          held
+            ? service.start((wake) => fastify.jobs.events.subscribeAll(() => wake()))
+            : service.close(),
+        )
+        .catch((err: Error) =>
+          fastify.log.warn({ err: err.message }, 'webhook delivery could not start or stop'),
+        );
+    };
+    fastify.addHook('onReady', async () => {
+      unwatch = lease.onChange(follow);
+      // Held already (one process, or a lease taken at start): delivering once ready.
+      await following;
+    });
+    fastify.addHook('preClose', async () => {
+      unwatch();
+      await following;
+      await service.close();
+    });
   },
-  { name: 'webhooks', dependencies: ['store', 'jobs'] },
+  { name: 'webhooks', dependencies: ['store', 'jobs', 'coordination'] },
 );

@@ -22,17 +22,20 @@ const health: FastifyPluginAsyncZod = async (fastify) => {
     {
       schema: {
         summary:
-          "Readiness: the store answers (with its pool's state) and every execution system is reachable",
+          "Readiness: the store answers (with its pool's state) and every execution system is reachable; which replica holds which lease",
         response: { 200: readyzResponse, 503: readyzResponse },
       },
     },
     async (_request, reply) => {
-      const [probes, store] = await Promise.all([
+      const coordination = fastify.coordination;
+      const [probes, store, leases] = await Promise.all([
         fastify.probeSystems(),
         fastify.store.ping().then(
           () => ({ ok: true, error: null, pool: fastify.store.poolState() }),
           (err: Error) => ({ ok: false, error: err.message, pool: fastify.store.poolState() }),
         ),
+        // The store's own failure is reported above; the leases are then unknown.
+        coordination.leaseStates().catch(() => []),
       ]);
       const systems = Object.fromEntries(
         Object.entries(probes).map(([id, p]) => [
@@ -45,9 +48,13 @@ const health: FastifyPluginAsyncZod = async (fastify) => {
         ]),
       );
       const ready = store.ok && Object.values(probes).every((s) => s.reachable);
-      return reply
-        .code(ready ? 200 : 503)
-        .send({ status: ready ? 'ready' : 'not_ready', store, systems });
+      return reply.code(ready ? 200 : 503).send({
+        status: ready ? 'ready' : 'not_ready',
+        store,
+        systems,
+        replica: { id: coordination.replicaId, coordination: coordination.mode },
+        leases,
+      });
     },
   );
 };

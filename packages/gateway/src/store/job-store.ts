@@ -10,6 +10,7 @@ import {
   MAX_BULK_STOP,
   type TaskSummary,
 } from '@hpcgate/contract';
+import type { LeaseFence } from './fence.js';
 
 export { MAX_BULK_STOP };
 
@@ -92,6 +93,8 @@ export interface JobChange {
   expectStatus?: readonly JobStatus[];
   /** Apply only if nothing changed the job since this `lastUpdated` (optimistic concurrency). */
   expectLastUpdated?: string;
+  /** Apply only while this lease is the writer's (else FencedOutError): a poller's writes. */
+  fence?: LeaseFence;
 }
 
 /**
@@ -211,6 +214,8 @@ export interface JobStore {
    * Without the submit parameters.
    */
   watched(systemId: string): Promise<WatchedJob[]>;
+  /** How many jobs the store holds in each status, every owner's (for metrics). */
+  countByStatus(): Promise<Partial<Record<JobStatus, number>>>;
   /** How many of `owner`'s jobs have not ended (PROCESSING_INPUTS, PENDING or RUNNING). */
   countActive(owner: string): Promise<number>;
   /** The unfinished job of `owner` that holds the singleton key, if any. */

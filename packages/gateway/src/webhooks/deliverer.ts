@@ -19,6 +19,8 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
 export interface DelivererOptions {
   /** The DNS resolver (the system's by default). */
   resolve?: Resolver;
+  /** Where attempts are counted (they outlive one deliverer: replicas hand delivery around). */
+  attempts?: { delivered: number; pending: number; failed: number };
 }
 
 /**
@@ -30,7 +32,7 @@ export interface DelivererOptions {
  */
 export class Deliverer {
   /** Attempts recorded since start, by what they left the delivery as: for metrics. */
-  readonly attempts = { delivered: 0, pending: 0, failed: 0 };
+  readonly attempts: { delivered: number; pending: number; failed: number };
   private readonly queue: DeliveryQueue<PendingDelivery>;
   private readonly feeder: EventFeeder;
   private pruneTimer: NodeJS.Timeout | undefined;
@@ -42,6 +44,7 @@ export class Deliverer {
     private readonly log: FastifyBaseLogger,
     private readonly opts: DelivererOptions = {},
   ) {
+    this.attempts = opts.attempts ?? { delivered: 0, pending: 0, failed: 0 };
     this.queue = new DeliveryQueue(
       (d, signal) => this.attempt(d, signal),
       config.maxConcurrentDeliveries,

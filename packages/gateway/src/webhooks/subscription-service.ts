@@ -33,24 +33,45 @@ import { generateSecret } from './signature.js';
  * and an admin's is no different), and it follows only its owner's own jobs.
  */
 export class SubscriptionService {
-  readonly deliverer: Deliverer;
+  /** Attempts recorded here since start, by what they left the delivery as: for metrics. */
+  readonly attempts = { delivered: 0, pending: 0, failed: 0 };
+  /** Sending, while this replica holds the webhooks lease (one process: always). */
+  private deliverer: Deliverer | null = null;
 
   constructor(
     private readonly store: SubscriptionStore,
     private readonly jobs: JobStore,
     private readonly config: WebhooksConfig,
-    log: FastifyBaseLogger,
+    private readonly log: FastifyBaseLogger,
     private readonly resolve?: Resolver,
-  ) {
-    this.deliverer = new Deliverer(store, config, log, { resolve });
+  ) {}
+
+  /** Starts delivering: resumes what is pending, then follows new events. */
+  async start(subscribe: (wake: () => void) => () => void): Promise<void> {
+    if (this.deliverer) return;
+    const deliverer = new Deliverer(this.store, this.config, this.log, {
+      resolve: this.resolve,
+      attempts: this.attempts,
+    });
+    this.deliverer = deliverer;
+    await deliverer.start(subscribe);
   }
 
-  start(subscribe: (wake: () => void) => () => void): Promise<void> {
-    return this.deliverer.start(subscribe);
+  /** Stops delivering (attempts under way are sent again by whoever starts next). */
+  async close(): Promise<void> {
+    const deliverer = this.deliverer;
+    this.deliverer = null;
+    await deliverer?.close();
   }
 
-  close(): Promise<void> {
-    return this.deliverer.close();
+  /** Whether this gateway sends deliveries now. */
+  get delivering(): boolean {
+    return this.deliverer !== null;
+  }
+
+  /** Deliveries held in memory now. */
+  get queued(): number {
+    return this.deliverer?.queued ?? 0;
   }
 
   /**
@@ -95,7 +116,7 @@ export class SubscriptionService {
   async delete(caller: Caller, id: string): Promise<void> {
     await this.own(caller, id);
     await this.store.delete(id);
-    this.deliverer.forget(id);
+    this.deliverer?.forget(id);
   }
 
   async deliveries(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ProcessCoordination } from '../../src/coordination/process-coordination.js';
 import { TooManyActiveJobsError } from '../../src/domain/limit-errors.js';
 import { JobService } from '../../src/jobs/job-service.js';
 import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store.js';
@@ -16,6 +17,7 @@ describe('limits.maxActiveJobsPerUser', () => {
       store,
       new Map([['fake', { config, scheduler }]]),
       { maxActiveJobsPerUser: 3 },
+      new ProcessCoordination('test'),
       silentLog,
     );
     const alice = { username: 'alice', isAdmin: false, kind: 'user' as const, claims: {} };

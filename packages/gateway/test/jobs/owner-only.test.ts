@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ProcessCoordination } from '../../src/coordination/process-coordination.js';
 import { JobNotFoundError } from '../../src/domain/errors.js';
 import { JobService } from '../../src/jobs/job-service.js';
 import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store.js';
@@ -14,6 +15,7 @@ describe('owner-only job operations', () => {
       store,
       new Map([['fake', { config: fakeSystemConfig(), scheduler }]]),
       { maxActiveJobsPerUser: 10 },
+      new ProcessCoordination('test'),
       silentLog,
     );
     const alice = { username: 'alice', isAdmin: false };

@@ -57,7 +57,7 @@ it('a full queue holds the feeder back; once there is room, the waiting events a
     await expect.poll(() => held.length).toBe(1);
     await gw.jobs.create('bob');
     // Bob's event is in the store, not read: the one delivery held is all the queue takes.
-    expect(gw.app.webhooks.deliverer.queued).toBe(1);
+    expect(gw.app.webhooks.queued).toBe(1);
     expect(
       (await gw.call('bob', 'GET', `/v3/jobs/subscriptions/${b.id}/deliveries`)).body.deliveries,
     ).toEqual([]);

@@ -45,11 +45,14 @@ export class LogCollector {
     private readonly writer: JobWriter,
     private readonly config: OutputsConfig,
     private readonly log: FastifyBaseLogger,
+    /** Whether this replica polls the system now (one process: always). */
+    private readonly ownsSystem: (systemId: string) => boolean = () => true,
   ) {}
 
   start(): void {
     if (!this.config.collect) return;
-    this.unsubscribe = this.events.subscribeAll((job) => {
+    // The replica that wrote the end collects (once), not every replica that hears of it.
+    this.unsubscribe = this.events.subscribeWritten((job) => {
       if (isTerminal(job.status) && job.remoteDone && !this.decided.has(job.id)) {
         this.decided.add(job.id);
         this.enqueue(job.id);
@@ -193,6 +196,8 @@ export class LogCollector {
     this.periodicRunning = true;
     try {
       for (const id of this.systems.keys()) {
+        // Replicas: the one that polls the system copies its running jobs' logs.
+        if (!this.ownsSystem(id)) continue;
         const runningJobs = (await this.store.watched(id)).filter(
           (j) => j.status === 'RUNNING' && j.remoteUser,
         );

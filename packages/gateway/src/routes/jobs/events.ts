@@ -95,7 +95,7 @@ const jobEventRoutes: FastifyPluginAsyncZod = async (fastify) => {
         // Other users' changes never wake this stream (and its reads are the owner's only).
         subscribe: (wake) =>
           fastify.jobs.events.subscribeAll((job) => {
-            if (owner === null || job.owner === owner) wake();
+            if (owner === null || job === null || job.owner === owner) wake();
           }),
       });
     },

@@ -13,6 +13,7 @@ import {
 import pg from 'pg';
 import { JobAlreadyRunningError, keyHolder } from '../../domain/singleton.js';
 import { assertTransition } from '../../domain/transitions.js';
+import { FencedOutError, type LeaseFence } from '../fence.js';
 import {
   type CreateOptions,
   type IdempotentResponse,
@@ -268,6 +269,13 @@ export class PgJobStore implements JobStore {
     if (taken) throw taken;
   }
 
+  async countByStatus(): Promise<Partial<Record<JobStatus, number>>> {
+    const { rows } = await this.pool.query<{ status: JobStatus; n: string }>(
+      'SELECT status, count(*) AS n FROM jobs GROUP BY status',
+    );
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
   async jobForRequestKey(owner: string, key: string): Promise<string | undefined> {
     if (hasNul(owner, key)) return undefined;
     return requestKeyJob(this.pool, owner, key);
@@ -298,6 +306,7 @@ export class PgJobStore implements JobStore {
   async update(id: string, change: JobChange): Promise<JobRecord | undefined> {
     if (hasNul(id)) return undefined;
     return this.tx(async (c): Promise<JobRecord | undefined> => {
+      if (change.fence) await holdFence(c, change.fence);
       // The row lock orders concurrent changes of one job (replicas included).
       const { rows } = await c.query<Row>(
         `SELECT ${ALL_COLUMNS} FROM jobs WHERE id = $1 FOR UPDATE`,
@@ -688,6 +697,19 @@ async function linkResubmission(
     fromId,
   ]);
   await insertEvent(c, fromId, row.status, { at: now, ...event });
+}
+
+/**
+ * Proves the lease is still the writer's, and keeps it so until the transaction ends: the share
+ * lock makes a takeover (an UPDATE of the row) wait for this write's commit.
+ */
+async function holdFence(c: Queryable, fence: LeaseFence): Promise<void> {
+  const { rowCount } = await c.query(
+    `SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND epoch = $3 AND expires_at > now()
+     FOR SHARE`,
+    [fence.name, fence.holder, fence.epoch],
+  );
+  if (rowCount !== 1) throw new FencedOutError(fence);
 }
 
 async function requestKeyJob(

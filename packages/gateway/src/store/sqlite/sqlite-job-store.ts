@@ -172,6 +172,13 @@ export class SqliteJobStore implements JobStore {
     return row?.job_id;
   }
 
+  async countByStatus(): Promise<Partial<Record<JobStatus, number>>> {
+    const rows = this.db
+      .prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status')
+      .all() as Array<{ status: JobStatus; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
   async jobForRequestKey(owner: string, key: string): Promise<string | undefined> {
     return this.requestKeyJob(owner, key);
   }

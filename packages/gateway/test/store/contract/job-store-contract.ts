@@ -582,6 +582,18 @@ export function describeJobStore(name: string, makeStore: () => Promise<StoreHar
       });
     });
 
+    describe('countByStatus', () => {
+      it("counts every owner's jobs by status", async () => {
+        expect(await store.countByStatus()).toEqual({});
+        await createAll(store, [
+          record(1, { status: 'RUNNING' }),
+          record(2, { status: 'RUNNING', owner: 'bob' }),
+          record(3, { status: 'FINISHED' }),
+        ]);
+        expect(await store.countByStatus()).toEqual({ RUNNING: 2, FINISHED: 1 });
+      });
+    });
+
     describe('countActive', () => {
       it('counts the owner’s jobs that have not ended', async () => {
         const statuses = [

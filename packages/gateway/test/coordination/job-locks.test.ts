@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InProcessJobLocks } from '../../src/jobs/job-locks.js';
+import { InProcessJobLocks } from '../../src/coordination/job-locks.js';
 
 // One lock per job: runs in order, twins shared, many held at once.
 describe('InProcessJobLocks', () => {

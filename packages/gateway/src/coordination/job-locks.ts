@@ -5,8 +5,8 @@ export type JobActivity = 'submit' | 'signal';
  * One lock per job: the gateway does one remote thing to a job at a time (a stop waits for the
  * submission under way, so that the id sbatch returns is stopped), and identical requests that
  * arrive together share one run (ten concurrent cancels send one scancel). The monitor leaves a
- * job whose lock is held to its holder. In-process for the embedded store; replicas will need a
- * database lock behind the same interface.
+ * job whose lock is held to its holder. In-process for the embedded store; replicas on
+ * PostgreSQL take a claim in the database too (postgres/pg-job-locks.ts).
  */
 export interface JobLocks {
   /**
@@ -19,8 +19,10 @@ export interface JobLocks {
    * on all of them; resolves to the function that releases them all.
    */
   hold(jobIds: readonly string[], activity: JobActivity): Promise<() => void>;
-  /** The activity holding the job now, if any. */
+  /** The activity holding the job now in this process, if any. */
   holder(jobId: string): JobActivity | null;
+  /** Of these jobs, those held now, by this process or (replicas) by any live one. */
+  holders(jobIds: readonly string[]): Promise<Map<string, JobActivity>>;
   /** Waits for every run under way. */
   settle(): Promise<void>;
 }
@@ -81,6 +83,15 @@ export class InProcessJobLocks implements JobLocks {
 
   holder(jobId: string): JobActivity | null {
     return this.queues.get(jobId)?.[0]?.activity ?? null;
+  }
+
+  async holders(jobIds: readonly string[]): Promise<Map<string, JobActivity>> {
+    const held = new Map<string, JobActivity>();
+    for (const id of jobIds) {
+      const activity = this.holder(id);
+      if (activity) held.set(id, activity);
+    }
+    return held;
   }
 
   async settle(): Promise<void> {

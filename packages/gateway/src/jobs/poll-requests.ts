@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { BusMessage, ReplicaBus } from '../coordination/replica-bus.js';
+import type { Monitors } from './monitors.js';
+import type { PollTrigger } from './poll-trigger.js';
+
+/**
+ * The request side's way to a system's poller, wherever it runs: this replica's monitor when it
+ * holds the system's poll lease, else a message to the replica that does. A `refresh` asked of
+ * another replica resolves when that one says its poll is done, or after `refreshWaitMs` (no
+ * replica holds the lease during a takeover: the caller then reads the store as it is).
+ */
+export class PollRequests implements PollTrigger {
+  private readonly waiting = new Map<string, () => void>();
+
+  constructor(
+    private readonly monitors: Monitors,
+    private readonly bus: ReplicaBus,
+    private readonly refreshWaitMs: number,
+  ) {}
+
+  trigger(systemId: string): void {
+    if (this.monitors.polls(systemId)) this.monitors.trigger(systemId);
+    else this.bus.publish({ type: 'poll', system: systemId, kind: 'trigger' });
+  }
+
+  hurry(systemId: string): void {
+    if (this.monitors.polls(systemId)) this.monitors.hurry(systemId);
+    else this.bus.publish({ type: 'poll', system: systemId, kind: 'hurry' });
+  }
+
+  refresh(systemId: string): Promise<void> {
+    if (this.monitors.polls(systemId)) return this.monitors.refresh(systemId);
+    const request = randomUUID();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.refreshWaitMs);
+      timer.unref();
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.waiting.set(request, () => {
+        this.waiting.delete(request);
+        done();
+      });
+      this.bus.publish({ type: 'poll', system: systemId, kind: 'refresh', request });
+    }).finally(() => this.waiting.delete(request));
+  }
+
+  /** A message from another replica: a poll it asks of this one, or the answer to ours. */
+  receive(message: BusMessage): void {
+    if (message.type === 'polled') {
+      this.waiting.get(message.request)?.();
+      return;
+    }
+    if (message.type !== 'poll' || !this.monitors.polls(message.system)) return;
+    if (message.kind === 'trigger') this.monitors.trigger(message.system);
+    else if (message.kind === 'hurry') this.monitors.hurry(message.system);
+    else {
+      const request = message.request;
+      void this.monitors.refresh(message.system).then(() => {
+        if (request) this.bus.publish({ type: 'polled', request });
+      });
+    }
+  }
+}
