@@ -71,7 +71,7 @@ export default fp(
       request.caller = await verifier.verify(request.headers.authorization, verify);
     });
   },
-  { name: 'auth', dependencies: ['store'] },
+  { name: 'auth', dependencies: ['store', 'coordination'] },
 );
 
 function webSessions(
@@ -79,13 +79,21 @@ function webSessions(
   config: GatewayConfig,
   verifier: TokenVerifier,
 ): WebSessions {
-  return new WebSessions(
+  const sessions = new WebSessions(
     fastify.sessionStore,
     verifier,
     config.web!,
     config.auth,
     fastify.log.child({ component: 'web-sessions' }),
   );
+  // A sign-out ends the session's streams on every replica, not only on the one that took it.
+  const bus = fastify.coordination.bus;
+  sessions.relaySignOutsTo((session) => bus.publish({ type: 'session-ended', session }));
+  const unsubscribe = bus.subscribe((m) => {
+    if (m.type === 'session-ended') sessions.endedElsewhere(m.session);
+  });
+  fastify.addHook('onClose', async () => unsubscribe());
+  return sessions;
 }
 
 function checkCsrf(request: FastifyRequest, sessionToken: string, sessions: WebSessions): void {

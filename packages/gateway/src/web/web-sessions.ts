@@ -62,8 +62,9 @@ export class WebSessions {
   private readonly signIn: OidcSignIn;
   /** Refreshes under way, by session: parallel requests share one (refresh tokens rotate). */
   private readonly refreshing = new Map<string, Promise<ProviderTokens | undefined>>();
-  /** What ends with each session signed out here: its open streams. */
+  /** What ends with each session signed out (here or on another replica): its open streams. */
   private readonly closers = new Map<string, Set<() => void>>();
+  private relay: (idHash: string) => void = () => {};
 
   constructor(
     private readonly store: SessionStore,
@@ -223,9 +224,20 @@ export class WebSessions {
   async end(sessionToken: string, requestOrigin: string): Promise<string | null> {
     const idHash = tokenHash(sessionToken);
     await this.store.deleteSession(idHash);
+    this.endedElsewhere(idHash);
+    this.relay(idHash);
+    return this.signIn.endSessionUrl(`${this.origin(requestOrigin)}/`);
+  }
+
+  /** Where a sign-out here is told besides this process (the other replicas). */
+  relaySignOutsTo(relay: (idHash: string) => void): void {
+    this.relay = relay;
+  }
+
+  /** The session (by its id's hash) was signed out, here or on another replica: its streams end. */
+  endedElsewhere(idHash: string): void {
     for (const close of [...(this.closers.get(idHash) ?? [])]) close();
     this.closers.delete(idHash);
-    return this.signIn.endSessionUrl(`${this.origin(requestOrigin)}/`);
   }
 
   /** Ends the session a cookie names, if any (a new sign-in in the same browser). */
