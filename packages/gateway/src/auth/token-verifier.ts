@@ -13,7 +13,7 @@ import type { AuthConfig } from '../config/schema.js';
 import { OidcDiscovery } from './discovery.js';
 import { AuthenticationError, AuthUnavailableError } from './errors.js';
 import { fetchJson, isObject } from './http.js';
-import { type IntrospectionAnswer, IntrospectionCache } from './introspection-cache.js';
+import { type IntrospectionAnswer, TokenCache } from './token-cache.js';
 
 export { AuthenticationError, AuthUnavailableError } from './errors.js';
 
@@ -41,6 +41,8 @@ export interface VerifyOptions {
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i;
+/** Verified JWTs remembered at most (by their hash; the least recently used go first). */
+const VERIFIED_JWTS_KEPT = 10_000;
 const MAX_USERNAME = 256;
 
 /**
@@ -66,19 +68,29 @@ export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
   private readonly discovery: OidcDiscovery | undefined;
   private readonly options: JWTVerifyOptions;
-  private readonly introspected: IntrospectionCache | undefined;
+  private readonly introspected: TokenCache | undefined;
+  /**
+   * Verified JWTs' claims, until the token's `exp` and at most as long as a fetched key set is
+   * used (a key dropped from the set stops being honoured as late as it would without the cache).
+   */
+  private readonly verifiedJwts: TokenCache;
   /** Introspections under way, by cache key: concurrent requests with one token share one. */
   private readonly introspecting = new Map<string, Promise<IntrospectionAnswer>>();
 
   constructor(private readonly config: AuthConfig) {
     const ic = config.introspection;
     this.introspected = ic
-      ? new IntrospectionCache({
+      ? new TokenCache({
           maxAgeMs: ic.cacheMaxAgeSec * 1000,
           negativeMs: ic.cacheNegativeSec * 1000,
           maxEntries: ic.cacheMaxEntries,
         })
       : undefined;
+    this.verifiedJwts = new TokenCache({
+      maxAgeMs: config.jwksCacheMaxAgeSec * 1000,
+      negativeMs: 0,
+      maxEntries: VERIFIED_JWTS_KEPT,
+    });
     const needsDiscovery =
       config.discovery || (config.introspection !== undefined && !config.introspection.endpoint);
     this.discovery = needsDiscovery
@@ -140,6 +152,13 @@ export class TokenVerifier {
   }
 
   private async verifyJwt(token: string): Promise<JWTPayload> {
+    const key = TokenCache.keyOf(token);
+    const known = this.verifiedJwts.get(key);
+    if (known) {
+      // Its signature, issuer, audience and times were checked; its remaining life is not yet.
+      this.checkRemainingLifetime(known.exp);
+      return known as JWTPayload;
+    }
     let payload: JWTPayload;
     try {
       payload = await this.jwtVerifyAnyKey(token);
@@ -150,6 +169,7 @@ export class TokenVerifier {
       );
     }
     this.checkRemainingLifetime(payload.exp);
+    this.verifiedJwts.set(key, payload);
     return payload;
   }
 
@@ -181,7 +201,7 @@ export class TokenVerifier {
   }
 
   /**
-   * RFC 7662, with the answer cached (see IntrospectionCache) and concurrent requests for one token
+   * RFC 7662, with the answer cached (see TokenCache) and concurrent requests for one token
    * sharing one call. The answer's claims are checked on every use, cached or not, so a cached
    * token still stops being accepted at its `exp` (less `minRemainingSec`).
    */
@@ -189,7 +209,7 @@ export class TokenVerifier {
     if (!this.config.introspection || !this.introspected) {
       throw new AuthenticationError('invalid token (not a JWT)');
     }
-    const key = IntrospectionCache.keyOf(token);
+    const key = TokenCache.keyOf(token);
     let answer = this.introspected.get(key);
     if (answer === undefined) {
       let pending = this.introspecting.get(key);

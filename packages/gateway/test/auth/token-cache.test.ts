@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { IntrospectionCache } from '../../src/auth/introspection-cache.js';
+import { TokenCache } from '../../src/auth/token-cache.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { GatewayConfigInput } from '../../src/config/schema.js';
 import { unreachableSystem } from '../http/offline-app.js';
@@ -10,10 +10,10 @@ import { AUDIENCE, INTROSPECTION_CLIENT, startProvider, type TestProvider } from
 // Defect 11: introspection answers are cached, and a flood of opaque tokens is limited before it
 // reaches the identity provider. The fake provider counts the introspection requests it gets.
 
-describe('IntrospectionCache', () => {
+describe('TokenCache', () => {
   const at = { t: 1_000_000 };
-  const cache = (o: Partial<ConstructorParameters<typeof IntrospectionCache>[0]> = {}) =>
-    new IntrospectionCache({
+  const cache = (o: Partial<ConstructorParameters<typeof TokenCache>[0]> = {}) =>
+    new TokenCache({
       maxAgeMs: 60_000,
       negativeMs: 5_000,
       maxEntries: 100,
@@ -23,11 +23,11 @@ describe('IntrospectionCache', () => {
 
   it('keys by a hash that does not contain the token', () => {
     const token = 'opaque-secret-token-value';
-    const key = IntrospectionCache.keyOf(token);
+    const key = TokenCache.keyOf(token);
     expect(key).not.toContain(token);
     expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(IntrospectionCache.keyOf(token)).toBe(key);
-    expect(IntrospectionCache.keyOf(`${token}x`)).not.toBe(key);
+    expect(TokenCache.keyOf(token)).toBe(key);
+    expect(TokenCache.keyOf(`${token}x`)).not.toBe(key);
   });
 
   it("keeps an active answer for maxAge or until the token's exp, whichever is sooner", () => {
