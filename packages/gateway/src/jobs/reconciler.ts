@@ -289,11 +289,7 @@ export class Reconciler {
       return false;
     }
     if (remote) {
-      this.log.info(
-        { jobId: job.id, remoteJobId: remote.remoteJobId },
-        'found unrecorded remote job',
-      );
-      await this.writer.apply(job.id, {
+      const adopted = await this.writer.apply(job.id, {
         patch: {
           remoteJobId: remote.remoteJobId,
           remoteSubmitted: remote.submitted ?? new Date().toISOString(),
@@ -307,6 +303,13 @@ export class Reconciler {
         ],
         expectLastUpdated: job.lastUpdated,
       });
+      // Not written: its submission recorded the id meanwhile (the poll read the job before).
+      if (adopted) {
+        this.log.info(
+          { jobId: job.id, remoteJobId: remote.remoteJobId },
+          'found unrecorded remote job',
+        );
+      }
       return true;
     }
     if (job.status === 'CANCELLED') {
