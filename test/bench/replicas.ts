@@ -3,16 +3,12 @@ import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { median } from '../../packages/gateway/bench/stats.js';
 import { readClusterEnv } from '../support/cluster-env.js';
-import {
-  eventually,
-  leaseHolder,
-  pollTakeover,
-  REPLICA_CALLER,
-  type ReplicaSet,
-  startReplicas,
-} from '../support/replicas.js';
+import { REPLICA_CALLER } from '../support/replicas/caller.js';
+import { leaseHolder, pollTakeover } from '../support/replicas/leases.js';
+import { type ReplicaSet, startReplicas } from '../support/replicas/replica-set.js';
+import { eventually } from '../support/replicas/util.js';
 
-// Three gateway replicas on one PostgreSQL schema and the sandbox (support/replicas.ts), in one
+// Three gateway replicas on one PostgreSQL schema and the sandbox (support/replicas/replica-set.ts), in one
 // run on one machine:
 // - lease failover: kill -9 the replica holding `poll:<system>`, and time until another one
 //   holds the lease and has ended a poll cycle (the default leaseTtlMs, 5 s); the killed one is

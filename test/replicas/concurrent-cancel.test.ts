@@ -1,21 +1,13 @@
 import type { JobEvent } from '@hpcgate/sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readClusterEnv } from '../support/cluster-env.js';
-import {
-  type Answer,
-  few,
-  gatewayIdOf,
-  mapLimit,
-  metricValue,
-  REPLICA_ACCOUNT,
-  REPLICA_CALLER,
-  type ReplicaClient,
-  type ReplicaSet,
-  slurmJobsNamed,
-  startReplicas,
-  stopJobsNamed,
-  uniquePrefix,
-} from '../support/replicas.js';
+import { REPLICA_ACCOUNT, REPLICA_CALLER } from '../support/replicas/caller.js';
+import { stopJobsNamed } from '../support/replicas/cleanup.js';
+import type { Answer, ReplicaClient } from '../support/replicas/client.js';
+import { metricValue } from '../support/replicas/readiness.js';
+import { type ReplicaSet, startReplicas } from '../support/replicas/replica-set.js';
+import { gatewayIdOf, slurmJobsNamed, uniquePrefix } from '../support/replicas/slurm-jobs.js';
+import { few, mapLimit } from '../support/replicas/util.js';
 import { TestSsh } from '../support/ssh.js';
 
 // Issue 13: a stop for one job and mode is sent once, whichever replicas get the requests. 20

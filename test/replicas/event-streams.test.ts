@@ -1,16 +1,12 @@
 import { Hpcgate, type JobStreamEvent } from '@hpcgate/sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readClusterEnv } from '../support/cluster-env.js';
-import {
-  leaseHolder,
-  REPLICA_ACCOUNT,
-  REPLICA_CALLER,
-  type ReplicaClient,
-  type ReplicaSet,
-  startReplicas,
-  stopJobsNamed,
-  uniquePrefix,
-} from '../support/replicas.js';
+import { REPLICA_ACCOUNT, REPLICA_CALLER } from '../support/replicas/caller.js';
+import { stopJobsNamed } from '../support/replicas/cleanup.js';
+import type { ReplicaClient } from '../support/replicas/client.js';
+import { leaseHolder } from '../support/replicas/leases.js';
+import { type ReplicaSet, startReplicas } from '../support/replicas/replica-set.js';
+import { uniquePrefix } from '../support/replicas/slurm-jobs.js';
 import { TestSsh } from '../support/ssh.js';
 
 // Issue 13: every replica's event streams see every replica's changes. Three roles on three

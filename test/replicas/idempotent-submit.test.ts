@@ -1,21 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readClusterEnv } from '../support/cluster-env.js';
+import { REPLICA_ACCOUNT, REPLICA_CALLER } from '../support/replicas/caller.js';
+import { stopJobsNamed } from '../support/replicas/cleanup.js';
+import type { Answer, ReplicaClient } from '../support/replicas/client.js';
+import { notSubmittedOnce } from '../support/replicas/history.js';
+import { type ReplicaSet, startReplicas } from '../support/replicas/replica-set.js';
 import {
-  type Answer,
-  few,
   gatewayIdOf,
-  mapLimit,
-  notSubmittedOnce,
-  REPLICA_ACCOUNT,
-  REPLICA_CALLER,
-  type ReplicaClient,
-  type ReplicaSet,
   slurmJobsNamed,
-  startReplicas,
-  stopJobsNamed,
   uniquePrefix,
   unmatchedJobs,
-} from '../support/replicas.js';
+} from '../support/replicas/slurm-jobs.js';
+import { few, mapLimit } from '../support/replicas/util.js';
 import { TestSsh } from '../support/ssh.js';
 
 // Issue 13: a submit retried on another replica with the same Idempotency-Key, while the first

@@ -1,20 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readClusterEnv } from '../support/cluster-env.js';
-import {
-  gatewayIdOf,
-  leaseHolder,
-  mapLimit,
-  metricValue,
-  pollTakeover,
-  REPLICA_ACCOUNT,
-  REPLICA_CALLER,
-  type ReplicaClient,
-  type ReplicaSet,
-  slurmJobsNamed,
-  startReplicas,
-  stopJobsNamed,
-  uniquePrefix,
-} from '../support/replicas.js';
+import { REPLICA_ACCOUNT, REPLICA_CALLER } from '../support/replicas/caller.js';
+import { stopJobsNamed } from '../support/replicas/cleanup.js';
+import type { ReplicaClient } from '../support/replicas/client.js';
+import { leaseHolder, pollTakeover } from '../support/replicas/leases.js';
+import { metricValue } from '../support/replicas/readiness.js';
+import { type ReplicaSet, startReplicas } from '../support/replicas/replica-set.js';
+import { gatewayIdOf, slurmJobsNamed, uniquePrefix } from '../support/replicas/slurm-jobs.js';
+import { mapLimit } from '../support/replicas/util.js';
 import { TestSsh } from '../support/ssh.js';
 
 // Issue 13: exactly one replica polls a system, under the lease `poll:<system>`. Killed (-9)
