@@ -28,6 +28,7 @@ import jobsService from './plugins/jobs.js';
 import metrics from './plugins/metrics.js';
 import outputs from './plugins/outputs.js';
 import rateLimit from './plugins/rate-limit.js';
+import retention from './plugins/retention.js';
 import store from './plugins/store.js';
 import systems from './plugins/systems.js';
 import web from './plugins/web.js';
@@ -75,6 +76,7 @@ export const gatewayApp = fp(
     await fastify.register(jobsService, { config: opts.config });
     await fastify.register(webhooks, { config: opts.config });
     await fastify.register(outputs, { config: opts.config });
+    await fastify.register(retention, { config: opts.config });
     await fastify.register(health);
     await fastify.register(jobs, { prefix: '/v3/jobs', config: opts.config });
     await fastify.register(subscriptions, { prefix: '/v3/jobs/subscriptions' });

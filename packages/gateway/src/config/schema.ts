@@ -494,6 +494,12 @@ export const gatewayConfigSchema = z
             statementTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
           })
           .optional(),
+        /**
+         * Jobs that ended (FINISHED, FAILED, CANCELLED) more than this many days ago are deleted
+         * with their history, tasks and saved logs, hourly (docs/postgres.md). Absent: kept for
+         * ever.
+         */
+        retentionDays: z.number().int().min(1).max(36_500).optional(),
       })
       .prefault({}),
     systems: z.array(executionSystemSchema).min(1, 'at least one execution system'),

@@ -242,6 +242,16 @@ export interface JobStore {
   saveTasks(jobId: string, tasks: readonly JobTask[], summary: TaskSummary): Promise<void>;
   /** One page of a job's tasks, by index. */
   tasks(jobId: string, page: { skip: number; limit: number }): Promise<JobTask[]>;
+  /**
+   * Retention: deletes, in one transaction, at most `limit` of the jobs that ended (FINISHED,
+   * FAILED or CANCELLED, and Slurm done with them) before `before` (ISO time), the oldest ended
+   * first, with all that is kept of them: history, tasks, saved logs, request keys. Resolves to
+   * how many it deleted; fewer than `limit` when no more are due (or, on PostgreSQL, when the
+   * others are being changed right now, or deleted by another gateway: it skips locked rows and
+   * never waits for them). Gateway-wide event ids are never reused, whichever events go. A kept
+   * job's `resubmittedFrom` or `resubmittedAs` may then name a job that no longer exists.
+   */
+  deleteEndedBefore(before: string, limit: number): Promise<number>;
   /** A cheap query that proves the store answers. */
   ping(): Promise<void>;
   /** The connections a pooled store holds now (for /readyz); null for an embedded one. */

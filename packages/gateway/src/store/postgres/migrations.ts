@@ -227,4 +227,39 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (owner, key)
   );
   `,
+  // History at scale (issue 13, docs/postgres.md). On a big table this migration rewrites it
+  // (the new column) and builds two indexes, for longer than a statement may take otherwise.
+  // - params_bytes: the parameters' size, so that a list page bounds its bytes without
+  //   detoasting a script (octet_length of json goes through its text).
+  // - jobs_ended: retention's terminal jobs by end time.
+  // - jobs_name_trgm: name patterns that start with `*` (any pattern, for every owner's jobs),
+  //   which no btree serves. pg_trgm is a trusted extension: the database's owner, or a role
+  //   with CREATE on it, may create it. It goes to `public`, not to this store's schema (dropping
+  //   that would drop it for every schema); one an administrator made elsewhere is used where it
+  //   is. Without it (no privilege, no contrib package) the index is left out with a warning:
+  //   such patterns then read the owner's jobs in time order, as before. The extension is one
+  //   per database: its first creation takes a database-wide lock, so that two schemas
+  //   migrating at once never race for it (the loser would leave its index out).
+  `
+  SET LOCAL statement_timeout = 0;
+  ALTER TABLE jobs ADD COLUMN params_bytes integer
+    GENERATED ALWAYS AS (octet_length(params::text)) STORED;
+  CREATE INDEX jobs_ended ON jobs (ended) WHERE status IN ('FINISHED', 'FAILED', 'CANCELLED');
+  DO $$
+  DECLARE
+    trgm_schema name;
+  BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+      PERFORM pg_advisory_xact_lock(hashtext('hpcgate:pg_trgm'));
+      CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
+    END IF;
+    SELECT extnamespace::regnamespace::name INTO trgm_schema
+      FROM pg_extension WHERE extname = 'pg_trgm';
+    EXECUTE format('CREATE INDEX jobs_name_trgm ON jobs USING gin (name %I.gin_trgm_ops)',
+      trgm_schema);
+  EXCEPTION WHEN OTHERS THEN
+    RAISE WARNING 'no trigram index on job names (%): name patterns that start with * will read the owner''s jobs in time order', SQLERRM;
+  END
+  $$;
+  `,
 ];

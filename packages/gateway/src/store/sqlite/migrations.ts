@@ -230,4 +230,18 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX job_request_keys_job ON job_request_keys (job_id);
   `,
+  // History at scale (issue 13, docs/postgres.md).
+  // - Name filters: a pattern's literal prefix is a range of (owner, name). The index also holds
+  //   what a list's order and hidden flag need, so a page's ids come from it alone, and a pattern
+  //   starting with `*` is tested on its entries instead of on rows. Partial on a NOT NULL
+  //   column, so every job is in it, but the planner considers it only for a query that compares
+  //   `name`: without statistics (the gateway runs no ANALYZE) it would otherwise read a plain
+  //   page from it and sort all of the owner's jobs instead of using jobs_owner_created's order.
+  // - Every owner's list, newest first (an admin's owner=*).
+  // - Retention: the ended jobs by end time (a job enters it once, when it ends).
+  `
+  CREATE INDEX jobs_owner_name ON jobs (owner, name, hidden, created, id) WHERE name IS NOT NULL;
+  CREATE INDEX jobs_created ON jobs (created DESC, id DESC);
+  CREATE INDEX jobs_ended ON jobs (ended) WHERE status IN ('FINISHED', 'FAILED', 'CANCELLED');
+  `,
 ];

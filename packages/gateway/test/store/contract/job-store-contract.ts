@@ -306,6 +306,118 @@ export function describeJobStore(name: string, makeStore: () => Promise<StoreHar
         expect(await store.list('bob', { limit: 100 })).toEqual({ jobs: [], nextCursor: null });
       });
 
+      it('matches every form of name pattern, for one owner and for all, page after page', async () => {
+        const names = [
+          'exp-1',
+          'exp-10',
+          'exp-1 tail',
+          'exp-2',
+          'exp-[x]',
+          'expo',
+          'x-exp-1',
+          'EXP-1',
+          'a%b',
+          'a_b',
+          'a\\b',
+          'ab',
+          'exp.1',
+        ];
+        // Bob has the same names, each created just after alice's.
+        await createMany(store, names.length * 2, (i) =>
+          record(i, { name: names[i >> 1]!, owner: i % 2 ? 'bob' : 'alice' }),
+        );
+        const matching = async (owner: string | null, name: string, limit = 100) => {
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await store.list(owner, { limit, name, ...(cursor ? { cursor } : {}) });
+            seen.push(...page.jobs.map((j) => `${j.owner === 'bob' ? 'b:' : ''}${j.name}`));
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor);
+          return seen;
+        };
+        // Newest first, as every list.
+        const alice = async (name: string) => (await matching('alice', name)).reverse();
+        expect(await alice('exp-1')).toEqual(['exp-1']);
+        expect(await alice('exp-1*')).toEqual(['exp-1', 'exp-10', 'exp-1 tail']);
+        expect(await alice('exp-*')).toEqual(['exp-1', 'exp-10', 'exp-1 tail', 'exp-2', 'exp-[x]']);
+        expect(await alice('exp*')).toEqual([
+          'exp-1',
+          'exp-10',
+          'exp-1 tail',
+          'exp-2',
+          'exp-[x]',
+          'expo',
+          'exp.1',
+        ]);
+        // Case counts, and `.` is no wildcard: `exp-*`'s range ends before `exp.`.
+        expect(await alice('EXP-*')).toEqual(['EXP-1']);
+        expect(await alice('exp.*')).toEqual(['exp.1']);
+        expect(await alice('*-1')).toEqual(['exp-1', 'x-exp-1', 'EXP-1']);
+        expect(await alice('*exp-1*')).toEqual(['exp-1', 'exp-10', 'exp-1 tail', 'x-exp-1']);
+        expect(await alice('*[x]')).toEqual(['exp-[x]']);
+        expect(await alice('a*b')).toEqual(['a%b', 'a_b', 'a\\b', 'ab']);
+        expect(await alice('a%b')).toEqual(['a%b']);
+        expect(await alice('a_b')).toEqual(['a_b']);
+        expect(await alice('a\\b')).toEqual(['a\\b']);
+        expect(await alice('a?b')).toEqual([]);
+        expect(await alice('*')).toHaveLength(names.length);
+        expect(await alice('nothing*')).toEqual([]);
+        // Pages of two through a range and through a leading `*` give the same as one page.
+        expect(await matching('alice', 'exp-*', 2)).toEqual(await matching('alice', 'exp-*'));
+        expect(await matching('alice', '*-1*', 2)).toEqual(await matching('alice', '*-1*'));
+        // Every owner's (an admin's), newest first: bob's twin just before alice's.
+        expect(await matching(null, 'exp-1*')).toEqual([
+          'b:exp-1 tail',
+          'exp-1 tail',
+          'b:exp-10',
+          'exp-10',
+          'b:exp-1',
+          'exp-1',
+        ]);
+        expect(await matching(null, '*o')).toEqual(['b:expo', 'expo']);
+        expect(await matching(null, 'a_b')).toEqual(['b:a_b', 'a_b']);
+        expect(await matching('bob', 'x-*')).toEqual(['b:x-exp-1']);
+      });
+
+      it('gives each job on a page exactly as get gives it, big parameters or small', async () => {
+        const jobs = await createMany(store, 6, (i) =>
+          record(i, {
+            // Past what a page reads with the rows (about 1 MiB over the rows asked for).
+            script: i % 2 ? `#!/bin/sh\n${'s'.repeat(30 * KiB)}\n` : '#!/bin/sh\ntrue\n',
+            command: null,
+            env: { ZED: '1', AA: `${i}` },
+            tags: i === 3 ? ['t'] : [],
+            // A time with trailing zeros in its milliseconds (the server writes `.12`).
+            ended: i === 4 ? '2026-11-23T10:05:00.120Z' : null,
+          }),
+        );
+        await store.update(jobs[5]!.id, {
+          patch: {
+            submitAttempts: {
+              count: 2,
+              unanswered: 1,
+              firstAt: '2026-11-23T10:00:00.000Z',
+              lastAt: '2026-11-23T10:00:30.001Z',
+            },
+          },
+        });
+        for (const limit of [100, 2]) {
+          const listed: JobRecord[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await store.list('alice', { limit, ...(cursor ? { cursor } : {}) });
+            listed.push(...page.jobs);
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor);
+          expect(listed.map((j) => j.id)).toEqual(newestFirst(jobs));
+          for (const job of listed) {
+            expect(job).toEqual(await store.get(job.id));
+            expect(Object.keys(job.env)).toEqual(['ZED', 'AA']);
+          }
+        }
+      });
+
       it('pages jobs created in the same millisecond by id, with nothing lost or repeated', async () => {
         const jobs = await createMany(store, 7, (i) =>
           record(Math.floor(i / 3), { name: `same-${i}` }),
@@ -962,6 +1074,142 @@ export function describeJobStore(name: string, makeStore: () => Promise<StoreHar
         });
         expect(after.array).toEqual(job!.array);
         expect(await store.tasks(NO_SUCH_JOB, { skip: 0, limit: 10 })).toEqual([]);
+      });
+    });
+
+    describe('retention: deleteEndedBefore', () => {
+      const BOUND = '2026-11-30T00:00:00.000Z';
+      const LONG_AGO = '2026-11-24T00:00:00.000Z';
+      const ended = (
+        i: number,
+        status: 'FINISHED' | 'FAILED' | 'CANCELLED',
+        at: string,
+        over: Parameters<typeof record>[1] = {},
+      ) => record(i, { status, ended: at, remoteDone: true, ...over });
+
+      it('deletes the jobs that ended before the bound, the oldest first, a batch at a time; keeps every other', async () => {
+        const due = [
+          ended(1, 'FINISHED', '2026-11-24T00:00:00.000Z'),
+          ended(2, 'FAILED', '2026-11-25T00:00:00.000Z', { hidden: true }),
+          ended(3, 'CANCELLED', '2026-11-29T23:59:59.999Z'),
+        ];
+        const kept = [
+          // At the bound is not before it.
+          ended(4, 'FINISHED', BOUND),
+          ended(5, 'FAILED', '2026-12-01T00:00:00.000Z'),
+          // Created long ago, not ended.
+          record(6, { status: 'RUNNING' }),
+          record(7, { status: 'PENDING', remoteStarted: null }),
+          record(8, { status: 'PROCESSING_INPUTS', remoteJobId: null, remoteStarted: null }),
+          // Ended by a terminate that Slurm has not confirmed: the monitor still watches it.
+          record(9, { status: 'CANCELLED', ended: LONG_AGO, remoteDone: false }),
+        ];
+        await createAll(store, [...kept, ...due]);
+        expect(await store.deleteEndedBefore(BOUND, 2)).toBe(2);
+        expect(await store.get(due[0]!.id)).toBeUndefined();
+        expect(await store.get(due[1]!.id)).toBeUndefined();
+        expect(await store.get(due[2]!.id)).toBeDefined();
+        // The same instant with an offset.
+        expect(await store.deleteEndedBefore('2026-11-30T01:00:00.000+01:00', 2)).toBe(1);
+        expect(await store.deleteEndedBefore(BOUND, 2)).toBe(0);
+        const left = await store.list('alice', { limit: 100, includeHidden: true });
+        expect(left.jobs.map((j) => j.id)).toEqual(newestFirst(kept));
+        expect(left.jobs).toEqual(newestFirst(kept).map((id) => kept.find((j) => j.id === id)));
+        expect(await store.watched('cluster')).toHaveLength(4);
+      });
+
+      it('takes all that is kept of a job with it, and never hands out its event ids again', async () => {
+        const gone = ended(1, 'FINISHED', LONG_AGO);
+        const other = ended(2, 'FINISHED', '2026-12-01T00:00:00.000Z');
+        await store.create(gone, created, { requestKey: 'retention-key-1' });
+        await store.create(other, created, { requestKey: 'retention-key-2' });
+        await store.saveLogs(
+          gone.id,
+          [
+            {
+              jobId: gone.id,
+              stream: 'stdout',
+              kind: 'final',
+              at: LONG_AGO,
+              start: 0,
+              size: 2,
+              content: Buffer.from('ok'),
+            },
+          ],
+          { collected: true, at: LONG_AGO, bytes: 2, truncated: false },
+        );
+        const task = {
+          index: 0,
+          name: null,
+          status: 'SUCCEEDED' as const,
+          remoteState: 'COMPLETED',
+          exitCode: 0,
+          started: LONG_AGO,
+          ended: LONG_AGO,
+        };
+        await store.saveTasks(gone.id, [task], { total: 1, counts: counts({ SUCCEEDED: 1 }) });
+        // The newest event of all is the deleted job's.
+        await store.update(gone.id, {
+          events: [{ event: 'RESUBMITTED_AS', actor: 'alice', description: 'late event' }],
+        });
+        const newest = await store.lastEventId();
+        const [before] = (await store.eventsOf(null, 0, {}, 100)).slice(-1);
+        expect(before).toMatchObject({ id: newest, jobId: gone.id });
+
+        expect(await store.deleteEndedBefore(BOUND, 10)).toBe(1);
+        expect(await store.get(gone.id)).toBeUndefined();
+        expect(await store.history(gone.id)).toEqual([]);
+        expect(await store.savedLog(gone.id, 'stdout')).toBeUndefined();
+        expect(await store.tasks(gone.id, { skip: 0, limit: 10 })).toEqual([]);
+        expect(await store.jobForRequestKey('alice', 'retention-key-1')).toBeUndefined();
+        expect((await store.eventsOf(null, 0, {}, 100)).map((e) => e.jobId)).toEqual([other.id]);
+        // Another job's are all there.
+        expect(await store.history(other.id)).toHaveLength(1);
+        expect(await store.jobForRequestKey('alice', 'retention-key-2')).toBe(other.id);
+        // The next event's id is above every one handed out, the deleted newest included.
+        const next = record(3);
+        await store.create(next, created);
+        const after = await store.eventsOf(null, newest, {}, 10);
+        expect(after.map((e) => e.jobId)).toEqual([next.id]);
+        expect(after[0]!.id).toBeGreaterThan(newest);
+      });
+
+      it('a kept job still names the deleted one it was resubmitted from, or as', async () => {
+        // Deleted, resubmitted as a job that runs now.
+        const first = ended(1, 'CANCELLED', LONG_AGO);
+        await store.create(first, created);
+        const rerun = record(2, { status: 'RUNNING', resubmittedFrom: first.id });
+        await store.create(rerun, created, { previousEvent: linked(rerun.id) });
+        // Kept (its Slurm job not confirmed gone), resubmitted as one that ended long ago.
+        const held = record(3, { status: 'CANCELLED', ended: LONG_AGO, remoteDone: false });
+        await store.create(held, created);
+        const quick = ended(4, 'FAILED', LONG_AGO, { resubmittedFrom: held.id });
+        await store.create(quick, created, { previousEvent: linked(quick.id) });
+
+        expect(await store.deleteEndedBefore(BOUND, 10)).toBe(2);
+        expect(await store.get(first.id)).toBeUndefined();
+        expect(await store.get(quick.id)).toBeUndefined();
+        expect((await store.get(rerun.id))?.resubmittedFrom).toBe(first.id);
+        expect((await store.get(held.id))?.resubmittedAs).toBe(quick.id);
+      });
+
+      it('two gateways deleting at once delete every due job once between them', async () => {
+        const jobs = await fill(
+          Array.from({ length: 60 }, (_, i) => ended(i, 'FINISHED', LONG_AGO)),
+        );
+        const other = await another();
+        const drain = async (s: JobStore) => {
+          let total = 0;
+          for (;;) {
+            const n = await s.deleteEndedBefore(BOUND, 5);
+            if (n === 0) return total;
+            total += n;
+          }
+        };
+        const [a, b] = await Promise.all([drain(store), drain(other)]);
+        expect(a + b).toBe(jobs.length);
+        expect((await store.list(null, { limit: 100, includeHidden: true })).jobs).toEqual([]);
+        expect(await store.deleteEndedBefore(BOUND, 5)).toBe(0);
       });
     });
 
