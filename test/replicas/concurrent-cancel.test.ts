@@ -1,39 +1,19 @@
 import type { JobEvent } from '@hpcgate/sdk';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readClusterEnv } from '../support/cluster-env.js';
-import { REPLICA_ACCOUNT, REPLICA_CALLER } from '../support/replicas/caller.js';
-import { stopJobsNamed } from '../support/replicas/cleanup.js';
-import type { Answer, ReplicaClient } from '../support/replicas/client.js';
+import { describe, expect, it, vi } from 'vitest';
+import { REPLICA_ACCOUNT } from '../support/replicas/caller.js';
+import type { Answer } from '../support/replicas/client.js';
 import { metricValue } from '../support/replicas/readiness.js';
-import { type ReplicaSet, startReplicas } from '../support/replicas/replica-set.js';
-import { gatewayIdOf, slurmJobsNamed, uniquePrefix } from '../support/replicas/slurm-jobs.js';
+import { gatewayIdOf, slurmJobsNamed } from '../support/replicas/slurm-jobs.js';
+import { replicaSuite } from '../support/replicas/suite.js';
 import { few, mapLimit } from '../support/replicas/util.js';
-import { TestSsh } from '../support/ssh.js';
 
 // Issue 13: a stop for one job and mode is sent once, whichever replicas get the requests. 20
 // running jobs, five cancels each, all 100 sent at once across the three replicas.
 const JOBS = 20;
 const CANCELS_PER_JOB = 5;
 
-const env = readClusterEnv();
-const prefix = uniquePrefix('cancel');
-let set: ReplicaSet;
-let client: ReplicaClient;
-let ssh: TestSsh;
-
-beforeAll(async () => {
-  set = await startReplicas(env, { name: 'concurrent-cancel' });
-  client = set.client(REPLICA_CALLER);
-  ssh = await TestSsh.connect(env, REPLICA_ACCOUNT);
-}, 90_000);
-afterAll(async () => {
-  try {
-    if (client && ssh) await stopJobsNamed(client, ssh, prefix);
-  } finally {
-    ssh?.close();
-    await set?.close();
-  }
-}, 60_000);
+const suite = replicaSuite('concurrent-cancel', 'cancel');
+const { env, prefix } = suite;
 
 /**
  * What is wrong with one cancel's answer: with `wait`, a replica answers 200 with the job once
@@ -53,7 +33,7 @@ function answerProblem(jobId: string, a: Answer): string | null {
 describe('concurrent cancels on every replica', () => {
   it('100 cancels of 20 jobs at once: one STOP_SIGNALLED each, all CANCELLED, 200 or 409 answers', async () => {
     const jobs = await mapLimit([...Array(JOBS).keys()], 10, async (i) => {
-      const a = await client.callRetrying('POST', '/v3/jobs/submit', {
+      const a = await suite.client.callRetrying('POST', '/v3/jobs/submit', {
         body: { name: `${prefix}${i}`, execSystemId: env.cluster, command: 'sleep 300' },
       });
       expect(a.status).toBe(201);
@@ -61,7 +41,7 @@ describe('concurrent cancels on every replica', () => {
     });
     await vi.waitFor(
       async () => {
-        const listed = await client.listJobs({ name: `${prefix}*` });
+        const listed = await suite.client.listJobs({ name: `${prefix}*` });
         expect(listed.map((j) => j.status)).toEqual(Array(JOBS).fill('RUNNING'));
       },
       { timeout: 60_000, interval: 500 },
@@ -69,11 +49,14 @@ describe('concurrent cancels on every replica', () => {
 
     // Job j's k-th cancel goes to replica (j + k) mod 3: every job gets cancels on every replica.
     const cancels = jobs.flatMap((jobId, j) =>
-      [...Array(CANCELS_PER_JOB).keys()].map((k) => ({ jobId, replica: (j + k) % set.count })),
+      [...Array(CANCELS_PER_JOB).keys()].map((k) => ({
+        jobId,
+        replica: (j + k) % suite.set.count,
+      })),
     );
     const answers = await Promise.all(
       cancels.map(({ jobId, replica }) =>
-        client.call('POST', `/v3/jobs/${jobId}/cancel`, { replica, body: { wait: 30 } }),
+        suite.client.call('POST', `/v3/jobs/${jobId}/cancel`, { replica, body: { wait: 30 } }),
       ),
     );
     const problems = answers.map((a, n) => answerProblem(cancels[n]!.jobId, a)).filter(Boolean);
@@ -82,7 +65,7 @@ describe('concurrent cancels on every replica', () => {
     // Each job was signalled once, and ended CANCELLED, in the store and in Slurm.
     const histories = await Promise.all(
       jobs.map(async (jobId) => {
-        const h = await client.callRetrying('GET', `/v3/jobs/${jobId}/history`);
+        const h = await suite.client.callRetrying('GET', `/v3/jobs/${jobId}/history`);
         return { jobId, events: h.body.events as JobEvent[] };
       }),
     );
@@ -91,16 +74,18 @@ describe('concurrent cancels on every replica', () => {
       signals: events.filter((e) => e.event === 'STOP_SIGNALLED').length,
     }));
     expect(few(signalled.filter((s) => s.signals !== 1))).toEqual(few([]));
-    const listed = await client.listJobs({ name: `${prefix}*` });
+    const listed = await suite.client.listJobs({ name: `${prefix}*` });
     expect(listed.map((j) => j.status)).toEqual(Array(JOBS).fill('CANCELLED'));
-    const slurm = await slurmJobsNamed(ssh, REPLICA_ACCOUNT, prefix);
+    const slurm = await slurmJobsNamed(suite.ssh, REPLICA_ACCOUNT, prefix);
     expect(slurm.map(gatewayIdOf).sort()).toEqual([...jobs].sort());
     expect(slurm.map((s) => s.state)).toEqual(Array(JOBS).fill('CANCELLED'));
     // Every replica counts the same shared store (this file's schema holds these jobs only).
-    for (let i = 0; i < set.count; i++) {
-      const metrics = await set.metrics(i);
-      expect(metricValue(metrics, 'hpcgate_jobs', { status: 'CANCELLED' }), set.ids[i]).toBe(JOBS);
-      expect(metricValue(metrics, 'hpcgate_jobs', { status: 'RUNNING' }), set.ids[i]).toBe(0);
+    for (let i = 0; i < suite.set.count; i++) {
+      const metrics = await suite.set.metrics(i);
+      expect(metricValue(metrics, 'hpcgate_jobs', { status: 'CANCELLED' }), suite.set.ids[i]).toBe(
+        JOBS,
+      );
+      expect(metricValue(metrics, 'hpcgate_jobs', { status: 'RUNNING' }), suite.set.ids[i]).toBe(0);
     }
   }, 120_000);
 });

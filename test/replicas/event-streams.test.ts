@@ -1,36 +1,14 @@
 import { Hpcgate, type JobStreamEvent } from '@hpcgate/sdk';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readClusterEnv } from '../support/cluster-env.js';
-import { REPLICA_ACCOUNT, REPLICA_CALLER } from '../support/replicas/caller.js';
-import { stopJobsNamed } from '../support/replicas/cleanup.js';
-import type { ReplicaClient } from '../support/replicas/client.js';
+import { describe, expect, it, vi } from 'vitest';
+import { REPLICA_CALLER } from '../support/replicas/caller.js';
 import { leaseHolder } from '../support/replicas/leases.js';
-import { type ReplicaSet, startReplicas } from '../support/replicas/replica-set.js';
-import { uniquePrefix } from '../support/replicas/slurm-jobs.js';
-import { TestSsh } from '../support/ssh.js';
+import { replicaSuite } from '../support/replicas/suite.js';
 
 // Issue 13: every replica's event streams see every replica's changes. Three roles on three
 // replicas: H holds the poll lease (it writes RUNNING and FINISHED), B takes the requests (it
 // writes JOB_CREATED and the stop), A only streams.
-const env = readClusterEnv();
-const prefix = uniquePrefix('events');
-let set: ReplicaSet;
-let client: ReplicaClient;
-let ssh: TestSsh;
-
-beforeAll(async () => {
-  set = await startReplicas(env, { name: 'event-streams' });
-  client = set.client(REPLICA_CALLER);
-  ssh = await TestSsh.connect(env, REPLICA_ACCOUNT);
-}, 90_000);
-afterAll(async () => {
-  try {
-    if (client && ssh) await stopJobsNamed(client, ssh, prefix);
-  } finally {
-    ssh?.close();
-    await set?.close();
-  }
-}, 60_000);
+const suite = replicaSuite('event-streams', 'events');
+const { env, prefix } = suite;
 
 /** The statuses and events a stream delivered for one job, in order: `RUNNING`, `STOP_REQUESTED`… */
 const seenOf = (events: JobStreamEvent[], jobId: string): string[] =>
@@ -38,14 +16,14 @@ const seenOf = (events: JobStreamEvent[], jobId: string): string[] =>
 
 describe('event streams across replicas', () => {
   it('a stream on replica A sees changes made through replica B and by the poll-lease holder', async () => {
-    const h = await vi.waitFor(() => leaseHolder(set, `poll:${env.cluster}`), {
+    const h = await vi.waitFor(() => leaseHolder(suite.set, `poll:${env.cluster}`), {
       timeout: 30_000,
       interval: 200,
     });
-    const [a, b] = [...Array(set.count).keys()].filter((i) => i !== h) as [number, number];
+    const [a, b] = [...Array(suite.set.count).keys()].filter((i) => i !== h) as [number, number];
     const onA = new Hpcgate({
-      baseUrl: set.url(a),
-      tokenProvider: () => set.token(REPLICA_CALLER),
+      baseUrl: suite.set.url(a),
+      tokenProvider: () => suite.set.token(REPLICA_CALLER),
     });
 
     const done = new AbortController();
@@ -61,7 +39,7 @@ describe('event streams across replicas', () => {
       await vi.waitFor(() => expect(stream.connected).toBe(true), { timeout: 15_000 });
 
       const submit = async (n: number, command: string) => {
-        const res = await client.call('POST', '/v3/jobs/submit', {
+        const res = await suite.client.call('POST', '/v3/jobs/submit', {
           replica: b,
           body: { name: `${prefix}${n}`, execSystemId: env.cluster, command },
         });
@@ -85,7 +63,7 @@ describe('event streams across replicas', () => {
         timeout: 15_000,
         interval: 100,
       });
-      const cancel = await client.call('POST', `/v3/jobs/${stopped}/cancel`, {
+      const cancel = await suite.client.call('POST', `/v3/jobs/${stopped}/cancel`, {
         replica: b,
         body: { wait: 30 },
       });

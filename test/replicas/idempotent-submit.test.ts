@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readClusterEnv } from '../support/cluster-env.js';
-import { REPLICA_ACCOUNT, REPLICA_CALLER } from '../support/replicas/caller.js';
-import { stopJobsNamed } from '../support/replicas/cleanup.js';
-import type { Answer, ReplicaClient } from '../support/replicas/client.js';
+import { describe, expect, it, vi } from 'vitest';
+import { REPLICA_ACCOUNT } from '../support/replicas/caller.js';
+import type { Answer } from '../support/replicas/client.js';
 import { notSubmittedOnce } from '../support/replicas/history.js';
-import { type ReplicaSet, startReplicas } from '../support/replicas/replica-set.js';
-import {
-  gatewayIdOf,
-  slurmJobsNamed,
-  uniquePrefix,
-  unmatchedJobs,
-} from '../support/replicas/slurm-jobs.js';
+import { gatewayIdOf, slurmJobsNamed, unmatchedJobs } from '../support/replicas/slurm-jobs.js';
+import { replicaSuite } from '../support/replicas/suite.js';
 import { few, mapLimit } from '../support/replicas/util.js';
-import { TestSsh } from '../support/ssh.js';
 
 // Issue 13: a submit retried on another replica with the same Idempotency-Key, while the first
 // is still in flight, waits for the first and replays its answer. 200 keys, each sent to two
@@ -21,29 +13,12 @@ const N = 200;
 /** Pairs in flight at once: 40 requests on three gateways and two CPUs. */
 const PAIRS_AT_ONCE = 20;
 
-const env = readClusterEnv();
-const prefix = uniquePrefix('idem');
-let set: ReplicaSet;
-let client: ReplicaClient;
-let ssh: TestSsh;
-
-beforeAll(async () => {
-  set = await startReplicas(env, { name: 'idempotent-submit' });
-  client = set.client(REPLICA_CALLER);
-  ssh = await TestSsh.connect(env, REPLICA_ACCOUNT);
-}, 90_000);
-afterAll(async () => {
-  try {
-    if (client && ssh) await stopJobsNamed(client, ssh, prefix);
-  } finally {
-    ssh?.close();
-    await set?.close();
-  }
-}, 60_000);
+const suite = replicaSuite('idempotent-submit', 'idem');
+const { env, prefix } = suite;
 
 /** One submit of key `i` to one replica. */
 const submit = (i: number, replica: number): Promise<Answer> =>
-  client.call('POST', '/v3/jobs/submit', {
+  suite.client.call('POST', '/v3/jobs/submit', {
     replica,
     headers: { 'idempotency-key': `${prefix}key-${i}` },
     body: { name: `${prefix}${i}`, execSystemId: env.cluster, command: 'sleep 1' },
@@ -66,8 +41,8 @@ describe('an Idempotency-Key submit retried on another replica', () => {
   it('200 keys, each sent to two replicas at once: 200 jobs in the store and 200 in Slurm', async () => {
     const pairs = await mapLimit([...Array(N).keys()], PAIRS_AT_ONCE, (i) => {
       // The first to replica i mod 3 and its retry to the next one, sent while the first runs.
-      const first = submit(i, i % set.count);
-      const retry = submit(i, (i + 1) % set.count);
+      const first = submit(i, i % suite.set.count);
+      const retry = submit(i, (i + 1) % suite.set.count);
       return Promise.all([first, retry]);
     });
     const problems = pairs.map((answers, i) => pairProblem(i, answers)).filter(Boolean);
@@ -76,13 +51,13 @@ describe('an Idempotency-Key submit retried on another replica', () => {
     expect(ids.size).toBe(N);
 
     // The store holds exactly those jobs, whichever replica lists them.
-    const listed = await client.listJobs({ name: `${prefix}*`, includeHidden: 'true' });
+    const listed = await suite.client.listJobs({ name: `${prefix}*`, includeHidden: 'true' });
     expect(listed.map((j) => j.id).sort()).toEqual([...ids].sort());
 
     // Every job handed to Slurm, none left waiting for its sbatch and none failed…
     const jobs = await vi.waitFor(
       async () => {
-        const now = await client.listJobs({ name: `${prefix}*`, includeHidden: 'true' });
+        const now = await suite.client.listJobs({ name: `${prefix}*`, includeHidden: 'true' });
         const waiting = now.filter((j) => j.status === 'PROCESSING_INPUTS').map((j) => j.id);
         expect(few(waiting)).toEqual(few([]));
         return now;
@@ -93,11 +68,11 @@ describe('an Idempotency-Key submit retried on another replica', () => {
     expect(few(failed)).toEqual(few([]));
 
     // …exactly once: one Slurm job per gateway job, the one whose id the gateway recorded.
-    const slurm = await slurmJobsNamed(ssh, REPLICA_ACCOUNT, prefix);
+    const slurm = await slurmJobsNamed(suite.ssh, REPLICA_ACCOUNT, prefix);
     expect(slurm).toHaveLength(N);
     expect(slurm.map(gatewayIdOf).sort()).toEqual([...ids].sort());
     expect(few(unmatchedJobs(jobs, slurm))).toEqual(few([]));
     // The gateway's own record agrees: each job's history says once that it reached Slurm.
-    expect(few(await notSubmittedOnce(client, [...ids]))).toEqual(few([]));
+    expect(few(await notSubmittedOnce(suite.client, [...ids]))).toEqual(few([]));
   }, 150_000);
 });

@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readClusterEnv } from '../support/cluster-env.js';
-import { REPLICA_ACCOUNT, REPLICA_CALLER } from '../support/replicas/caller.js';
-import { stopJobsNamed } from '../support/replicas/cleanup.js';
-import type { ReplicaClient } from '../support/replicas/client.js';
+import { describe, expect, it, vi } from 'vitest';
+import { REPLICA_ACCOUNT } from '../support/replicas/caller.js';
 import { leaseHolder, pollTakeover } from '../support/replicas/leases.js';
 import { metricValue } from '../support/replicas/readiness.js';
-import { type ReplicaSet, startReplicas } from '../support/replicas/replica-set.js';
-import { gatewayIdOf, slurmJobsNamed, uniquePrefix } from '../support/replicas/slurm-jobs.js';
+import { gatewayIdOf, slurmJobsNamed } from '../support/replicas/slurm-jobs.js';
+import { replicaSuite } from '../support/replicas/suite.js';
 import { mapLimit } from '../support/replicas/util.js';
-import { TestSsh } from '../support/ssh.js';
 
 // Issue 13: exactly one replica polls a system, under the lease `poll:<system>`. Killed (-9)
 // while jobs run, another replica takes the lease and polls within 10 s (the default leaseTtlMs,
@@ -20,36 +16,22 @@ const QUIET_WINDOW_MS = 8_000;
 const JOB_SECONDS = 30;
 const JOBS = 4;
 
-const env = readClusterEnv();
+const suite = replicaSuite('poll-failover', 'poll');
+const { env, prefix } = suite;
 const lease = `poll:${env.cluster}`;
 const system = { system: env.cluster };
-const prefix = uniquePrefix('poll');
-let set: ReplicaSet;
-let client: ReplicaClient;
-let ssh: TestSsh;
 
-beforeAll(async () => {
-  set = await startReplicas(env, { name: 'poll-failover' });
-  client = set.client(REPLICA_CALLER);
-  ssh = await TestSsh.connect(env, REPLICA_ACCOUNT);
-}, 90_000);
-afterAll(async () => {
-  try {
-    if (client && ssh) await stopJobsNamed(client, ssh, prefix);
-  } finally {
-    ssh?.close();
-    await set?.close();
-  }
-}, 60_000);
-
-const live = () => [...Array(set.count).keys()].filter((i) => set.isUp(i));
+const live = () => [...Array(suite.set.count).keys()].filter((i) => suite.set.isUp(i));
 
 /** Each live replica's `hpcgate_poll_cycles_total` for the system (0 before its first cycle). */
 async function pollCycles(): Promise<Map<number, number>> {
   const counts = await Promise.all(
     live().map(
       async (i) =>
-        [i, metricValue(await set.metrics(i), 'hpcgate_poll_cycles_total', system) ?? 0] as const,
+        [
+          i,
+          metricValue(await suite.set.metrics(i), 'hpcgate_poll_cycles_total', system) ?? 0,
+        ] as const,
     ),
   );
   return new Map(counts);
@@ -60,7 +42,7 @@ describe('the poll lease', () => {
     annotate,
   }) => {
     const jobs = await mapLimit([...Array(JOBS).keys()], JOBS, async (i) => {
-      const a = await client.callRetrying('POST', '/v3/jobs/submit', {
+      const a = await suite.client.callRetrying('POST', '/v3/jobs/submit', {
         body: { name: `${prefix}${i}`, execSystemId: env.cluster, command: `sleep ${JOB_SECONDS}` },
       });
       expect(a.status).toBe(201);
@@ -68,27 +50,27 @@ describe('the poll lease', () => {
     });
     await vi.waitFor(
       async () => {
-        const listed = await client.listJobs({ name: `${prefix}*` });
+        const listed = await suite.client.listJobs({ name: `${prefix}*` });
         expect(listed.map((j) => j.status)).toEqual(Array(JOBS).fill('RUNNING'));
       },
       { timeout: 60_000, interval: 500 },
     );
 
-    const holder = await vi.waitFor(() => leaseHolder(set, lease), {
+    const holder = await vi.waitFor(() => leaseHolder(suite.set, lease), {
       timeout: 30_000,
       interval: 200,
     });
     const killedAt = Date.now();
-    await set.kill(holder);
+    await suite.set.kill(holder);
     // Waited for generously: the bound is the assertion below, with the time it took.
-    const { replica: successor, polledAt } = await pollTakeover(set, {
+    const { replica: successor, polledAt } = await pollTakeover(suite.set, {
       system: env.cluster,
       killed: holder,
       since: killedAt,
       timeoutMs: 60_000,
     });
     await annotate(
-      `${set.ids[holder]} killed; ${set.ids[successor]} held the lease and had polled ` +
+      `${suite.set.ids[holder]} killed; ${suite.set.ids[successor]} held the lease and had polled ` +
         `${polledAt - killedAt} ms later`,
     );
     expect(polledAt - killedAt, `the new holder's first cycle ended after`).toBeLessThanOrEqual(
@@ -101,41 +83,42 @@ describe('the poll lease', () => {
     await new Promise((r) => setTimeout(r, QUIET_WINDOW_MS));
     const after = await pollCycles();
     const advanced = live().filter((i) => after.get(i)! > before.get(i)!);
-    expect(advanced.map((i) => set.ids[i])).toEqual([set.ids[successor]]);
-    const holderReadiness = await set.readyz(successor);
+    expect(advanced.map((i) => suite.set.ids[i])).toEqual([suite.set.ids[successor]]);
+    const holderReadiness = await suite.set.readyz(successor);
     expect(holderReadiness.systems[env.cluster]?.lastPollCycle).toMatchObject({
       watchedJobs: JOBS,
       commands: 1,
       error: null,
     });
     for (const i of live()) {
-      expect(metricValue(await set.metrics(i), 'hpcgate_lease_held', { lease }), set.ids[i]).toBe(
-        i === successor ? 1 : 0,
-      );
+      expect(
+        metricValue(await suite.set.metrics(i), 'hpcgate_lease_held', { lease }),
+        suite.set.ids[i],
+      ).toBe(i === successor ? 1 : 0);
     }
     // The other lease the dead replica may have held, the webhook feeder's, has one holder too.
-    const feeder = await vi.waitFor(() => leaseHolder(set, 'webhooks'), { timeout: 30_000 });
+    const feeder = await vi.waitFor(() => leaseHolder(suite.set, 'webhooks'), { timeout: 30_000 });
     expect(feeder).not.toBe(holder);
 
     // The jobs run on through the failover and end as Slurm says: none lost or mis-stated.
     await vi.waitFor(
       async () => {
-        const listed = await client.listJobs({ name: `${prefix}*` });
+        const listed = await suite.client.listJobs({ name: `${prefix}*` });
         expect(listed.map((j) => j.status)).toEqual(Array(JOBS).fill('FINISHED'));
       },
       { timeout: 90_000, interval: 1_000 },
     );
-    const listed = await client.listJobs({ name: `${prefix}*` });
+    const listed = await suite.client.listJobs({ name: `${prefix}*` });
     expect(listed.map((j) => j.id).sort()).toEqual([...jobs].sort());
     expect(listed.filter((j) => j.exitCode !== 0 || j.condition !== 'NORMAL_COMPLETION')).toEqual(
       [],
     );
-    const slurm = await slurmJobsNamed(ssh, REPLICA_ACCOUNT, prefix);
+    const slurm = await slurmJobsNamed(suite.ssh, REPLICA_ACCOUNT, prefix);
     expect(slurm.map(gatewayIdOf).sort()).toEqual([...jobs].sort());
     expect(slurm.map((s) => s.state)).toEqual(Array(JOBS).fill('COMPLETED'));
 
     // Back, the killed replica does not take the lease from the holder.
-    await set.restart(holder);
-    expect(await leaseHolder(set, lease)).toBe(successor);
+    await suite.set.restart(holder);
+    expect(await leaseHolder(suite.set, lease)).toBe(successor);
   }, 170_000);
 });

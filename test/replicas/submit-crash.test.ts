@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readClusterEnv } from '../support/cluster-env.js';
-import { REPLICA_ACCOUNT, REPLICA_CALLER } from '../support/replicas/caller.js';
-import { stopJobsNamed } from '../support/replicas/cleanup.js';
-import type { ReplicaClient } from '../support/replicas/client.js';
+import { describe, expect, it, vi } from 'vitest';
+import { REPLICA_ACCOUNT } from '../support/replicas/caller.js';
 import { notSubmittedOnce } from '../support/replicas/history.js';
-import { type ReplicaSet, startReplicas } from '../support/replicas/replica-set.js';
-import {
-  gatewayIdOf,
-  slurmJobsNamed,
-  uniquePrefix,
-  unmatchedJobs,
-} from '../support/replicas/slurm-jobs.js';
+import { gatewayIdOf, slurmJobsNamed, unmatchedJobs } from '../support/replicas/slurm-jobs.js';
+import { replicaSuite } from '../support/replicas/suite.js';
 import { few, mapLimit } from '../support/replicas/util.js';
-import { TestSsh } from '../support/ssh.js';
 
 // Issue 13: a replica killed (-9) in the middle of a burst of submits. Clients retry what failed
 // on another replica with the same Idempotency-Key. After recovery: one gateway job per key, one
@@ -26,25 +17,8 @@ const VICTIM = 1;
 /** A survivor, asked whether a job the victim accepted still waits for its sbatch. */
 const WITNESS = 0;
 
-const env = readClusterEnv();
-const prefix = uniquePrefix('crash');
-let set: ReplicaSet;
-let client: ReplicaClient;
-let ssh: TestSsh;
-
-beforeAll(async () => {
-  set = await startReplicas(env, { name: 'submit-crash' });
-  client = set.client(REPLICA_CALLER);
-  ssh = await TestSsh.connect(env, REPLICA_ACCOUNT);
-}, 90_000);
-afterAll(async () => {
-  try {
-    if (client && ssh) await stopJobsNamed(client, ssh, prefix);
-  } finally {
-    ssh?.close();
-    await set?.close();
-  }
-}, 60_000);
+const suite = replicaSuite('submit-crash', 'crash');
+const { env, prefix } = suite;
 
 describe('a replica killed during a burst of submits', () => {
   it('no duplicate, no orphan; its PROCESSING_INPUTS jobs are submitted by a survivor', async ({
@@ -56,16 +30,20 @@ describe('a replica killed during a burst of submits', () => {
     // The victim dies mid-request and mid-submission: once it has submits in flight and a job
     // it accepted (`jobId`) still waits for its sbatch.
     const maybeKill = async (jobId: string) => {
-      if (killed || answered < KILL_AFTER || client.inFlight(VICTIM) === 0) return;
-      const job = await client.call('GET', `/v3/jobs/${jobId}`, { replica: WITNESS });
-      if (killed || job.body.status !== 'PROCESSING_INPUTS' || client.inFlight(VICTIM) === 0) {
+      if (killed || answered < KILL_AFTER || suite.client.inFlight(VICTIM) === 0) return;
+      const job = await suite.client.call('GET', `/v3/jobs/${jobId}`, { replica: WITNESS });
+      if (
+        killed ||
+        job.body.status !== 'PROCESSING_INPUTS' ||
+        suite.client.inFlight(VICTIM) === 0
+      ) {
         return;
       }
       strandedAtKill = jobId;
-      killed = set.kill(VICTIM);
+      killed = suite.set.kill(VICTIM);
     };
     const answers = await mapLimit([...Array(N).keys()], AT_ONCE, async (i) => {
-      const a = await client.callRetrying('POST', '/v3/jobs/submit', {
+      const a = await suite.client.callRetrying('POST', '/v3/jobs/submit', {
         headers: { 'idempotency-key': `${prefix}key-${i}` },
         body: { name: `${prefix}${i}`, execSystemId: env.cluster, command: 'sleep 1' },
         attempts: 20,
@@ -93,7 +71,7 @@ describe('a replica killed during a burst of submits', () => {
     // Whatever the victim left half done, the survivors finish: nothing waits for its sbatch.
     const jobs = await vi.waitFor(
       async () => {
-        const now = await client.listJobs({ name: `${prefix}*`, includeHidden: 'true' });
+        const now = await suite.client.listJobs({ name: `${prefix}*`, includeHidden: 'true' });
         const waiting = now.filter((j) => j.status === 'PROCESSING_INPUTS').map((j) => j.id);
         expect(few(waiting)).toEqual(few([]));
         return now;
@@ -107,14 +85,14 @@ describe('a replica killed during a burst of submits', () => {
 
     // No orphan (a Slurm job of the test's without its gateway job), no duplicate (a gateway
     // job tagged on two Slurm jobs), and each job's recorded id is its one Slurm job.
-    const slurm = await slurmJobsNamed(ssh, REPLICA_ACCOUNT, prefix);
+    const slurm = await slurmJobsNamed(suite.ssh, REPLICA_ACCOUNT, prefix);
     const orphans = slurm.filter((s) => !ids.has(gatewayIdOf(s) ?? ''));
     expect(few(orphans)).toEqual(few([]));
     expect(few(unmatchedJobs(jobs, slurm))).toEqual(few([]));
     // The gateway's own record agrees: each job's history says once that it reached Slurm.
-    expect(few(await notSubmittedOnce(client, [...ids]))).toEqual(few([]));
+    expect(few(await notSubmittedOnce(suite.client, [...ids]))).toEqual(few([]));
     expect(slurm).toHaveLength(N);
 
-    await set.restart(VICTIM);
+    await suite.set.restart(VICTIM);
   }, 150_000);
 });

@@ -1,26 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { LeaseKeeper } from '../../../src/coordination/postgres/lease-keeper.js';
+import { describe, expect, it } from 'vitest';
 import { PgJobLocks } from '../../../src/coordination/postgres/pg-job-locks.js';
 import { PgRequestClaims } from '../../../src/coordination/postgres/pg-request-claims.js';
 import { silentLog } from '../../fakes/fake-jobs.js';
-import { pgReplicas } from './harness.js';
+import { pgReplicas, TTL } from './harness.js';
 
 // Job claims and request claims across two replicas on a real PostgreSQL.
 const pg = pgReplicas();
-const keepers: LeaseKeeper[] = [];
-afterEach(async () => {
-  for (const k of keepers.splice(0)) await k.close().catch(() => {});
-  await pg.closeAll();
-});
-
-const TTL = 1_000;
 
 async function replica(schema: string, id: string) {
-  const store = await pg.store(schema);
-  // The heartbeat a claim counts by.
-  const keeper = new LeaseKeeper(store.pool, { replicaId: id, ttlMs: TTL }, silentLog);
-  keepers.push(keeper);
-  await keeper.start();
+  const { store } = await pg.replica(schema, id);
   return {
     store,
     locks: new PgJobLocks(store.pool, id, TTL, silentLog),

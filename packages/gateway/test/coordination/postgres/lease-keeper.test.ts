@@ -1,28 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { LeaseKeeper } from '../../../src/coordination/postgres/lease-keeper.js';
+import { describe, expect, it } from 'vitest';
 import { FencedOutError } from '../../../src/store/fence.js';
-import { silentLog } from '../../fakes/fake-jobs.js';
 import { record } from '../../store/fixtures.js';
-import { pgReplicas, until } from './harness.js';
+import { pgReplicas, TTL, until } from './harness.js';
 
 // Leases on a real PostgreSQL: two replicas (each its own pool), one holder at a time, a
 // takeover only after the holder stopped counting itself the holder, and its writes fenced.
 const pg = pgReplicas();
-const keepers: LeaseKeeper[] = [];
-afterEach(async () => {
-  for (const k of keepers.splice(0)) await k.close().catch(() => {});
-  await pg.closeAll();
-});
-
-const TTL = 1_000;
 
 async function replica(schema: string, id: string) {
-  const store = await pg.store(schema);
-  const keeper = new LeaseKeeper(store.pool, { replicaId: id, ttlMs: TTL }, silentLog);
-  keepers.push(keeper);
-  const lease = keeper.lease('poll:x');
-  await keeper.start();
-  return { store, keeper, lease };
+  const { store, keeper, leases } = await pg.replica(schema, id, ['poll:x']);
+  return { store, keeper, lease: leases[0]! };
 }
 
 describe('LeaseKeeper', () => {

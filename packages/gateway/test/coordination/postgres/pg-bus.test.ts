@@ -9,7 +9,6 @@ const pg = pgReplicas();
 const buses: PgBus[] = [];
 afterEach(async () => {
   for (const b of buses.splice(0)) await b.close();
-  await pg.closeAll();
 });
 
 async function bus(schema: string, id: string) {
