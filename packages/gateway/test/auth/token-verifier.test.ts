@@ -1,18 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthenticationError, TokenVerifier } from '../../src/auth/token-verifier.js';
 import { parseConfig } from '../../src/config/load.js';
+import { paperSystem } from '../helpers/config-input.js';
 import { createTestIssuer, TEST_AUDIENCE, TEST_ISSUER } from '../helpers/tokens.js';
 
 // A verified JWT is remembered by its hash: its signature is checked once, its remaining
 // lifetime at every use.
-const system = {
-  id: 'c',
-  host: 'login.example.org',
-  hostKey: 'insecure-accept-any',
-  user: 'svc',
-  privateKeyPath: '/k',
-  userKeysDir: '/keys',
-};
 
 async function verifier(minRemainingSec = 60) {
   const issuer = await createTestIssuer();
@@ -23,7 +16,7 @@ async function verifier(minRemainingSec = 60) {
       jwksFile: issuer.jwksFile,
       minRemainingSec,
     },
-    systems: [system],
+    systems: [paperSystem()],
   });
   return { issuer, verifier: new TokenVerifier(config.auth) };
 }

@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { paperAuth, paperSystem } from '../helpers/config-input.js';
 
 // The HTTP server's bounds (defect 5), the per-user job cap, and the introspection cache settings.
-const auth = { issuer: 'https://issuer.example', audience: 'hpcgate', jwksFile: '/etc/jwks.json' };
-const system = {
-  id: 'cluster-a',
-  host: 'login.example.org',
-  hostKey: { fingerprints: ['SHA256:yjn/kldO2vz8mFY89rLcHi4eoByvuAdkBY8iniqBovY'] },
-  user: 'hpcgate',
-  privateKeyPath: '/keys/id_ed25519',
-  userKeysDir: '/keys/users',
-};
+const auth = paperAuth;
+const system = paperSystem('cluster-a');
 const parse = (extra: Record<string, unknown>) =>
   parseConfig({ auth, systems: [system], ...extra });
 

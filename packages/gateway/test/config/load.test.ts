@@ -3,16 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load.js';
+import { paperAuth, paperSystem } from '../helpers/config-input.js';
 
-const auth = { issuer: 'https://issuer.example', audience: 'hpcgate', jwksFile: '/etc/jwks.json' };
-const system = {
-  id: 'cluster-a',
-  host: 'login.example.org',
-  hostKey: { fingerprints: ['SHA256:yjn/kldO2vz8mFY89rLcHi4eoByvuAdkBY8iniqBovY'] },
-  user: 'hpcgate',
-  privateKeyPath: '/keys/id_ed25519',
-  userKeysDir: '/keys/users',
-};
+const auth = paperAuth;
+const system = paperSystem('cluster-a');
 
 describe('parseConfig', () => {
   it('fills defaults for a minimal config', () => {

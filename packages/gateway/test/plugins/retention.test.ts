@@ -6,20 +6,14 @@ import { parseConfig } from '../../src/config/load.js';
 import retention from '../../src/plugins/retention.js';
 import type { JobStore } from '../../src/store/job-store.js';
 import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store.js';
+import { paperAuth, paperSystem } from '../helpers/config-input.js';
 import { record } from '../store/fixtures.js';
 
 // The retention plugin on a real (in-memory) store, with the clock and the timers faked: when
 // passes run, what they delete and log, and how they stop.
 
-const auth = { issuer: 'https://issuer.example', audience: 'hpcgate', jwksFile: '/etc/jwks.json' };
-const system = {
-  id: 'cluster',
-  host: 'login.example.org',
-  hostKey: { fingerprints: ['SHA256:yjn/kldO2vz8mFY89rLcHi4eoByvuAdkBY8iniqBovY'] },
-  user: 'hpcgate',
-  privateKeyPath: '/keys/id_ed25519',
-  userKeysDir: '/keys/users',
-};
+const auth = paperAuth;
+const system = paperSystem('cluster');
 const NOW = '2026-12-31T00:00:00.000Z';
 const HOUR = 3_600_000;
 const created = { event: 'JOB_CREATED' as const, actor: 'alice', description: 'created' };
