@@ -1,11 +1,12 @@
 import type { JobEvent } from '@hpcgate/sdk';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPLICA_ACCOUNT } from '../support/replicas/caller.js';
 import type { Answer } from '../support/replicas/client.js';
+import { runningJobs } from '../support/replicas/jobs.js';
 import { metricValue } from '../support/replicas/readiness.js';
 import { gatewayIdOf, slurmJobsNamed } from '../support/replicas/slurm-jobs.js';
 import { replicaSuite } from '../support/replicas/suite.js';
-import { few, mapLimit } from '../support/replicas/util.js';
+import { few } from '../support/replicas/util.js';
 
 // Issue 13: a stop for one job and mode is sent once, whichever replicas get the requests. 20
 // running jobs, five cancels each, all 100 sent at once across the three replicas.
@@ -13,7 +14,7 @@ const JOBS = 20;
 const CANCELS_PER_JOB = 5;
 
 const suite = replicaSuite('concurrent-cancel', 'cancel');
-const { env, prefix } = suite;
+const { prefix } = suite;
 
 /**
  * What is wrong with one cancel's answer: with `wait`, a replica answers 200 with the job once
@@ -32,20 +33,7 @@ function answerProblem(jobId: string, a: Answer): string | null {
 
 describe('concurrent cancels on every replica', () => {
   it('100 cancels of 20 jobs at once: one STOP_SIGNALLED each, all CANCELLED, 200 or 409 answers', async () => {
-    const jobs = await mapLimit([...Array(JOBS).keys()], 10, async (i) => {
-      const a = await suite.client.callRetrying('POST', '/v3/jobs/submit', {
-        body: { name: `${prefix}${i}`, execSystemId: env.cluster, command: 'sleep 300' },
-      });
-      expect(a.status).toBe(201);
-      return a.body.id as string;
-    });
-    await vi.waitFor(
-      async () => {
-        const listed = await suite.client.listJobs({ name: `${prefix}*` });
-        expect(listed.map((j) => j.status)).toEqual(Array(JOBS).fill('RUNNING'));
-      },
-      { timeout: 60_000, interval: 500 },
-    );
+    const jobs = await runningJobs(suite, JOBS, 'sleep 300');
 
     // Job j's k-th cancel goes to replica (j + k) mod 3: every job gets cancels on every replica.
     const cancels = jobs.flatMap((jobId, j) =>

@@ -1,7 +1,8 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPLICA_ACCOUNT } from '../support/replicas/caller.js';
 import type { Answer } from '../support/replicas/client.js';
 import { notSubmittedOnce } from '../support/replicas/history.js';
+import { allHandedToSlurm } from '../support/replicas/jobs.js';
 import { gatewayIdOf, slurmJobsNamed, unmatchedJobs } from '../support/replicas/slurm-jobs.js';
 import { replicaSuite } from '../support/replicas/suite.js';
 import { few, mapLimit } from '../support/replicas/util.js';
@@ -55,15 +56,7 @@ describe('an Idempotency-Key submit retried on another replica', () => {
     expect(listed.map((j) => j.id).sort()).toEqual([...ids].sort());
 
     // Every job handed to Slurm, none left waiting for its sbatch and none failed…
-    const jobs = await vi.waitFor(
-      async () => {
-        const now = await suite.client.listJobs({ name: `${prefix}*`, includeHidden: 'true' });
-        const waiting = now.filter((j) => j.status === 'PROCESSING_INPUTS').map((j) => j.id);
-        expect(few(waiting)).toEqual(few([]));
-        return now;
-      },
-      { timeout: 90_000, interval: 1_000 },
-    );
+    const jobs = await allHandedToSlurm(suite, 90_000);
     const failed = jobs.filter((j) => j.status === 'FAILED').map((j) => j.lastMessage);
     expect(few(failed)).toEqual(few([]));
 

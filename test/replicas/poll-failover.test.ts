@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { REPLICA_ACCOUNT } from '../support/replicas/caller.js';
+import { runningJobs } from '../support/replicas/jobs.js';
 import { leaseHolder, pollTakeover } from '../support/replicas/leases.js';
 import { metricValue } from '../support/replicas/readiness.js';
 import { gatewayIdOf, slurmJobsNamed } from '../support/replicas/slurm-jobs.js';
 import { replicaSuite } from '../support/replicas/suite.js';
-import { mapLimit } from '../support/replicas/util.js';
 
 // Issue 13: exactly one replica polls a system, under the lease `poll:<system>`. Killed (-9)
 // while jobs run, another replica takes the lease and polls within 10 s (the default leaseTtlMs,
@@ -41,20 +41,7 @@ describe('the poll lease', () => {
   it('kill -9 of its holder: another replica polls within 10 s, jobs converge, one poller', async ({
     annotate,
   }) => {
-    const jobs = await mapLimit([...Array(JOBS).keys()], JOBS, async (i) => {
-      const a = await suite.client.callRetrying('POST', '/v3/jobs/submit', {
-        body: { name: `${prefix}${i}`, execSystemId: env.cluster, command: `sleep ${JOB_SECONDS}` },
-      });
-      expect(a.status).toBe(201);
-      return a.body.id as string;
-    });
-    await vi.waitFor(
-      async () => {
-        const listed = await suite.client.listJobs({ name: `${prefix}*` });
-        expect(listed.map((j) => j.status)).toEqual(Array(JOBS).fill('RUNNING'));
-      },
-      { timeout: 60_000, interval: 500 },
-    );
+    const jobs = await runningJobs(suite, JOBS, `sleep ${JOB_SECONDS}`);
 
     const holder = await vi.waitFor(() => leaseHolder(suite.set, lease), {
       timeout: 30_000,

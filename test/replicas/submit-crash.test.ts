@@ -1,6 +1,7 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPLICA_ACCOUNT } from '../support/replicas/caller.js';
 import { notSubmittedOnce } from '../support/replicas/history.js';
+import { allHandedToSlurm } from '../support/replicas/jobs.js';
 import { gatewayIdOf, slurmJobsNamed, unmatchedJobs } from '../support/replicas/slurm-jobs.js';
 import { replicaSuite } from '../support/replicas/suite.js';
 import { few, mapLimit } from '../support/replicas/util.js';
@@ -69,15 +70,7 @@ describe('a replica killed during a burst of submits', () => {
     expect(ids.size).toBe(N);
 
     // Whatever the victim left half done, the survivors finish: nothing waits for its sbatch.
-    const jobs = await vi.waitFor(
-      async () => {
-        const now = await suite.client.listJobs({ name: `${prefix}*`, includeHidden: 'true' });
-        const waiting = now.filter((j) => j.status === 'PROCESSING_INPUTS').map((j) => j.id);
-        expect(few(waiting)).toEqual(few([]));
-        return now;
-      },
-      { timeout: 60_000, interval: 1_000 },
-    );
+    const jobs = await allHandedToSlurm(suite, 60_000);
     // One gateway job per key: the store holds exactly the jobs the answers named.
     expect(jobs.map((j) => j.id).sort()).toEqual([...ids].sort());
     const failed = jobs.filter((j) => j.status === 'FAILED').map((j) => j.lastMessage);
