@@ -39,6 +39,9 @@ import {
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { MIGRATIONS } from './migrations.js';
 
+/** Prepared statements kept at most (see `sql`). */
+const MAX_STATEMENTS = 500;
+
 type Row = Record<string, unknown>;
 
 // Kept for the error handler, which imports it from here.
@@ -101,6 +104,8 @@ const SUBMIT_COLUMNS = [
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
 
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(path: string) {
     if (path !== ':memory:') prepareFile(path);
     this.db = new Database(path);
@@ -109,6 +114,23 @@ export class SqliteJobStore implements JobStore {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+  }
+
+  /**
+   * The statement for `text`, prepared once: preparing again on every call was a fifth of a
+   * getJob's time. Bounded: list and select build their text from the filters given (values are
+   * always parameters), so a few hundred texts at most; past the bound the oldest goes.
+   */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      if (this.statements.size >= MAX_STATEMENTS) {
+        this.statements.delete(this.statements.keys().next().value as string);
+      }
+      this.statements.set(text, statement);
+    }
+    return statement;
   }
 
   /**
@@ -134,17 +156,15 @@ export class SqliteJobStore implements JobStore {
     const { previousEvent, requestKey } = options;
     this.db.transaction(() => {
       try {
-        this.db
-          .prepare(
-            `INSERT INTO jobs (${STATE_COLUMNS}, params)
+        this.sql(
+          `INSERT INTO jobs (${STATE_COLUMNS}, params)
              VALUES (@id, @owner, @name, @exec_system_id, @status, @condition, @last_message,
                @remote_job_id, @remote_state, @remote_reason, @remote_done, @exit_code, @exit_signal,
                @created, @remote_submitted, @remote_started, @ended, @last_updated, @stop_request,
                @tags, @remote_user, @submit_attempts, @submit_unanswered, @submit_first_at,
                @submit_last_at, @output, @tasks, @array_spec, @exclusive_key, @hidden, @resubmitted_from,
                @resubmitted_as, @params)`,
-          )
-          .run(toRow(job));
+        ).run(toRow(job));
       } catch (err) {
         throw this.keyTaken(job, err) ?? err;
       }
@@ -158,27 +178,27 @@ export class SqliteJobStore implements JobStore {
 
   /** Throws (undoing the job's insert) when the key already created a job. */
   private keepRequestKey(job: JobRecord, key: string): void {
-    const kept = this.db
-      .prepare(
-        'INSERT INTO job_request_keys (owner, key, job_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
-      )
-      .run(job.owner, key, job.id);
+    const kept = this.sql(
+      'INSERT INTO job_request_keys (owner, key, job_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    ).run(job.owner, key, job.id);
     if (kept.changes === 1) return;
     const first = this.requestKeyJob(job.owner, key);
     throw new RequestKeyTakenError(first ?? 'unknown');
   }
 
   private requestKeyJob(owner: string, key: string): string | undefined {
-    const row = this.db
-      .prepare('SELECT job_id FROM job_request_keys WHERE owner = ? AND key = ?')
-      .get(owner, key) as { job_id: string } | undefined;
+    const row = this.sql('SELECT job_id FROM job_request_keys WHERE owner = ? AND key = ?').get(
+      owner,
+      key,
+    ) as { job_id: string } | undefined;
     return row?.job_id;
   }
 
   async countByStatus(): Promise<Partial<Record<JobStatus, number>>> {
-    const rows = this.db
-      .prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status')
-      .all() as Array<{ status: JobStatus; n: number }>;
+    const rows = this.sql('SELECT status, count(*) AS n FROM jobs GROUP BY status').all() as Array<{
+      status: JobStatus;
+      n: number;
+    }>;
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
@@ -199,22 +219,24 @@ export class SqliteJobStore implements JobStore {
 
   /** The old job of a resubmission names its latest successor, with an event in its history. */
   private linkResubmission(fromId: string, toId: string, event: NewJobEvent): void {
-    const row = this.db.prepare('SELECT status, last_updated FROM jobs WHERE id = ?').get(fromId) as
+    const row = this.sql('SELECT status, last_updated FROM jobs WHERE id = ?').get(fromId) as
       | { status: JobStatus; last_updated: string }
       | undefined;
     if (!row) return;
     // Strictly increasing, as in update(): lastUpdated identifies a version of the job.
     const now = new Date(Math.max(Date.now(), Date.parse(row.last_updated) + 1)).toISOString();
-    this.db
-      .prepare('UPDATE jobs SET resubmitted_as = ?, last_updated = ? WHERE id = ?')
-      .run(toId, now, fromId);
+    this.sql('UPDATE jobs SET resubmitted_as = ?, last_updated = ? WHERE id = ?').run(
+      toId,
+      now,
+      fromId,
+    );
     this.insertEvent(fromId, row.status, { at: now, ...event });
   }
 
   private holderOf(owner: string, exclusiveKey: string): JobRecord | undefined {
-    const row = this.db
-      .prepare(`SELECT * FROM jobs WHERE owner = ? AND exclusive_key = ? AND ${HOLDS_KEY}`)
-      .get(owner, exclusiveKey) as Row | undefined;
+    const row = this.sql(
+      `SELECT * FROM jobs WHERE owner = ? AND exclusive_key = ? AND ${HOLDS_KEY}`,
+    ).get(owner, exclusiveKey) as Row | undefined;
     return row ? fromRow(row) : undefined;
   }
 
@@ -223,18 +245,18 @@ export class SqliteJobStore implements JobStore {
   }
 
   async setHidden(id: string, hidden: boolean): Promise<JobRecord | undefined> {
-    this.db.prepare('UPDATE jobs SET hidden = ? WHERE id = ?').run(hidden ? 1 : 0, id);
+    this.sql('UPDATE jobs SET hidden = ? WHERE id = ?').run(hidden ? 1 : 0, id);
     return this.get(id);
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    const row = this.sql('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
     return row ? fromRow(row) : undefined;
   }
 
   async update(id: string, change: JobChange): Promise<JobRecord | undefined> {
     return this.db.transaction((): JobRecord | undefined => {
-      const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+      const row = this.sql('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
       if (!row) return undefined;
       const job = fromRow(row);
       if (change.expectStatus && !change.expectStatus.includes(job.status)) return undefined;
@@ -258,7 +280,7 @@ export class SqliteJobStore implements JobStore {
       const sets = [...Object.values(COLUMNS), ...SUBMIT_COLUMNS]
         .map((c) => `${c} = @${c}`)
         .join(', ');
-      this.db.prepare(`UPDATE jobs SET ${sets} WHERE id = @id`).run(toRow(next));
+      this.sql(`UPDATE jobs SET ${sets} WHERE id = @id`).run(toRow(next));
       return next;
     })();
   }
@@ -269,8 +291,8 @@ export class SqliteJobStore implements JobStore {
     // sorts at all, never carrying whole rows through the sort), then its rows one by one, read
     // only as far as the page goes (a page of 1 MiB scripts reads one more of them at most).
     return this.db.transaction((): JobPage => {
-      const ids = this.db.prepare(sql).pluck().all(params) as string[];
-      const byId = this.db.prepare('SELECT * FROM jobs WHERE id = ?');
+      const ids = this.sql(sql).pluck().all(params) as string[];
+      const byId = this.sql('SELECT * FROM jobs WHERE id = ?');
       const jobs: JobRecord[] = [];
       let bytes = 0;
       let more = false;
@@ -293,20 +315,20 @@ export class SqliteJobStore implements JobStore {
     const { where, params } = criteria(owner, selector);
     const clause = where.join(' AND ');
     // Counted first (the criteria read no script), so that too big a selection costs no reading.
-    const { n } = this.db.prepare(`SELECT count(*) AS n FROM jobs WHERE ${clause}`).get(params) as {
+    const { n } = this.sql(`SELECT count(*) AS n FROM jobs WHERE ${clause}`).get(params) as {
       n: number;
     };
     if (n > MAX_BULK_STOP) throw new TooManyJobsSelectedError(n, MAX_BULK_STOP);
     return (
-      this.db
-        .prepare(`SELECT * FROM jobs WHERE ${clause} ORDER BY created DESC, id DESC`)
-        .all(params) as Row[]
+      this.sql(`SELECT * FROM jobs WHERE ${clause} ORDER BY created DESC, id DESC`).all(
+        params,
+      ) as Row[]
     ).map(fromRow);
   }
 
   async history(id: string): Promise<JobEvent[]> {
     return (
-      this.db.prepare('SELECT * FROM job_events WHERE job_id = ? ORDER BY seq').all(id) as Row[]
+      this.sql('SELECT * FROM job_events WHERE job_id = ? ORDER BY seq').all(id) as Row[]
     ).map((r) => ({
       seq: r.seq as number,
       at: r.at as string,
@@ -319,9 +341,11 @@ export class SqliteJobStore implements JobStore {
 
   async historyAfter(id: string, afterSeq: number, limit: number): Promise<JobEvent[]> {
     return (
-      this.db
-        .prepare('SELECT * FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?')
-        .all(id, afterSeq, limit) as Row[]
+      this.sql('SELECT * FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(
+        id,
+        afterSeq,
+        limit,
+      ) as Row[]
     ).map(eventFromRow);
   }
 
@@ -346,21 +370,17 @@ export class SqliteJobStore implements JobStore {
     }
     // A range of the ids' primary key, newest events only: cheap however long the history.
     return (
-      this.db
-        .prepare(
-          `SELECT g.id AS gid, e.* FROM job_event_ids g
+      this.sql(
+        `SELECT g.id AS gid, e.* FROM job_event_ids g
            JOIN job_events e ON e.job_id = g.job_id AND e.seq = g.seq
            JOIN jobs ON jobs.id = g.job_id
            WHERE ${where.join(' AND ')} ORDER BY g.id LIMIT @limit`,
-        )
-        .all(params) as Row[]
+      ).all(params) as Row[]
     ).map((r) => ({ id: r.gid as number, jobId: r.job_id as string, ...eventFromRow(r) }));
   }
 
   async lastEventId(): Promise<number> {
-    const { id } = this.db
-      .prepare('SELECT COALESCE(MAX(id), 0) AS id FROM job_event_ids')
-      .get() as {
+    const { id } = this.sql('SELECT COALESCE(MAX(id), 0) AS id FROM job_event_ids').get() as {
       id: number;
     };
     return id;
@@ -368,28 +388,25 @@ export class SqliteJobStore implements JobStore {
 
   async watched(systemId: string): Promise<WatchedJob[]> {
     return (
-      this.db
-        .prepare(
-          `SELECT ${STATE_COLUMNS} FROM jobs WHERE exec_system_id = ? AND remote_done = 0
+      this.sql(
+        `SELECT ${STATE_COLUMNS} FROM jobs WHERE exec_system_id = ? AND remote_done = 0
            ORDER BY created`,
-        )
-        .all(systemId) as Row[]
+      ).all(systemId) as Row[]
     ).map(stateFromRow);
   }
 
   async countActive(owner: string): Promise<number> {
-    const { n } = this.db
-      .prepare(
-        'SELECT count(*) AS n FROM jobs WHERE owner = ? AND status IN (SELECT value FROM json_each(?))',
-      )
-      .get(owner, JSON.stringify(NON_TERMINAL_STATUSES)) as { n: number };
+    const { n } = this.sql(
+      'SELECT count(*) AS n FROM jobs WHERE owner = ? AND status IN (SELECT value FROM json_each(?))',
+    ).get(owner, JSON.stringify(NON_TERMINAL_STATUSES)) as { n: number };
     return n;
   }
 
   async getIdempotentResponse(owner: string, key: string): Promise<IdempotentResponse | undefined> {
-    const r = this.db
-      .prepare('SELECT * FROM idempotency_keys WHERE owner = ? AND key = ?')
-      .get(owner, key) as Row | undefined;
+    const r = this.sql('SELECT * FROM idempotency_keys WHERE owner = ? AND key = ?').get(
+      owner,
+      key,
+    ) as Row | undefined;
     return r
       ? {
           owner: r.owner as string,
@@ -403,16 +420,14 @@ export class SqliteJobStore implements JobStore {
   }
 
   async putIdempotentResponse(x: IdempotentResponse): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT OR IGNORE INTO idempotency_keys (owner, key, fingerprint, status_code, body, created)
+    this.sql(
+      `INSERT OR IGNORE INTO idempotency_keys (owner, key, fingerprint, status_code, body, created)
          VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(x.owner, x.key, x.fingerprint, x.statusCode, x.body, x.created);
+    ).run(x.owner, x.key, x.fingerprint, x.statusCode, x.body, x.created);
   }
 
   async pruneIdempotentResponses(before: string): Promise<number> {
-    return this.db.prepare('DELETE FROM idempotency_keys WHERE created < ?').run(before).changes;
+    return this.sql('DELETE FROM idempotency_keys WHERE created < ?').run(before).changes;
   }
 
   async saveLogs(
@@ -422,7 +437,7 @@ export class SqliteJobStore implements JobStore {
   ): Promise<void> {
     this.db.transaction(() => {
       // A periodic copy never replaces a final one (a slow periodic read may end after the job).
-      const upsert = this.db.prepare(
+      const upsert = this.sql(
         `INSERT INTO job_logs (job_id, stream, kind, at, start, size, content)
          VALUES (@jobId, @stream, @kind, @at, @start, @size, @content)
          ON CONFLICT (job_id, stream) DO UPDATE SET kind = excluded.kind, at = excluded.at,
@@ -430,18 +445,16 @@ export class SqliteJobStore implements JobStore {
          WHERE job_logs.kind <> 'final' OR excluded.kind = 'final'`,
       );
       for (const log of logs) upsert.run(log);
-      this.db
-        .prepare(
-          `UPDATE jobs SET output = @output WHERE id = @id
+      this.sql(
+        `UPDATE jobs SET output = @output WHERE id = @id
              AND (@collected = 1 OR output IS NULL OR json_extract(output, '$.collected') = 0)`,
-        )
-        .run({ id: jobId, output: JSON.stringify(summary), collected: summary.collected ? 1 : 0 });
+      ).run({ id: jobId, output: JSON.stringify(summary), collected: summary.collected ? 1 : 0 });
     })();
   }
 
   async saveTasks(jobId: string, tasks: readonly JobTask[], summary: TaskSummary): Promise<void> {
     this.db.transaction(() => {
-      const upsert = this.db.prepare(
+      const upsert = this.sql(
         `INSERT INTO job_tasks (job_id, idx, name, status, remote_state, exit_code, started, ended)
          VALUES (@jobId, @index, @name, @status, @remoteState, @exitCode, @started, @ended)
          ON CONFLICT (job_id, idx) DO UPDATE SET status = excluded.status,
@@ -449,14 +462,14 @@ export class SqliteJobStore implements JobStore {
            started = excluded.started, ended = excluded.ended`,
       );
       for (const t of tasks) upsert.run({ jobId, ...t });
-      this.db.prepare('UPDATE jobs SET tasks = ? WHERE id = ?').run(JSON.stringify(summary), jobId);
+      this.sql('UPDATE jobs SET tasks = ? WHERE id = ?').run(JSON.stringify(summary), jobId);
     })();
   }
 
   async tasks(jobId: string, page: { skip: number; limit: number }): Promise<JobTask[]> {
-    const rows = this.db
-      .prepare('SELECT * FROM job_tasks WHERE job_id = ? ORDER BY idx LIMIT ? OFFSET ?')
-      .all(jobId, page.limit, page.skip) as Row[];
+    const rows = this.sql(
+      'SELECT * FROM job_tasks WHERE job_id = ? ORDER BY idx LIMIT ? OFFSET ?',
+    ).all(jobId, page.limit, page.skip) as Row[];
     return rows.map((r) => ({
       index: r.idx as number,
       name: (r.name as string | null) ?? null,
@@ -473,19 +486,18 @@ export class SqliteJobStore implements JobStore {
     // foreign keys' cascades take the rest: events with their gateway-wide ids (AUTOINCREMENT:
     // an id is never handed out again, the last one included), tasks, logs, request keys.
     // `changes` counts the jobs only. One statement, one transaction, one writer.
-    return this.db
-      .prepare(
-        `DELETE FROM jobs WHERE id IN (
+    return this.sql(
+      `DELETE FROM jobs WHERE id IN (
            SELECT id FROM jobs WHERE ${ENDED} AND ended < ? AND remote_done = 1
            ORDER BY ended LIMIT ?)`,
-      )
-      .run(new Date(before).toISOString(), Math.max(0, limit)).changes;
+    ).run(new Date(before).toISOString(), Math.max(0, limit)).changes;
   }
 
   async savedLog(jobId: string, stream: LogStream): Promise<SavedLog | undefined> {
-    const r = this.db
-      .prepare('SELECT * FROM job_logs WHERE job_id = ? AND stream = ?')
-      .get(jobId, stream) as Row | undefined;
+    const r = this.sql('SELECT * FROM job_logs WHERE job_id = ? AND stream = ?').get(
+      jobId,
+      stream,
+    ) as Row | undefined;
     return r
       ? {
           jobId: r.job_id as string,
@@ -500,7 +512,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.sql('SELECT 1').get();
   }
 
   /** One embedded connection: nothing to pool. */
@@ -513,20 +525,18 @@ export class SqliteJobStore implements JobStore {
   }
 
   private insertEvent(jobId: string, status: JobStatus, e: NewJobEvent): void {
-    this.db
-      .prepare(
-        `INSERT INTO job_events (job_id, seq, at, event, status, actor, description)
+    this.sql(
+      `INSERT INTO job_events (job_id, seq, at, event, status, actor, description)
          VALUES (@jobId, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_events WHERE job_id = @jobId),
                  @at, @event, @status, @actor, @description)`,
-      )
-      .run({
-        jobId,
-        at: e.at ?? new Date().toISOString(),
-        event: e.event,
-        status,
-        actor: e.actor,
-        description: e.description,
-      });
+    ).run({
+      jobId,
+      at: e.at ?? new Date().toISOString(),
+      event: e.event,
+      status,
+      actor: e.actor,
+      description: e.description,
+    });
   }
 }
 
