@@ -7,7 +7,14 @@ export type BusMessage =
   /** These jobs changed (history written): streams and waiters elsewhere read them again. */
   | { type: 'jobs'; ids: string[] }
   /** Whoever polls `system`: poll soon (trigger), very often for a while (hurry), or now (refresh). */
-  | { type: 'poll'; system: string; kind: 'trigger' | 'hurry' | 'refresh'; request?: string }
+  | {
+      type: 'poll';
+      system: string;
+      kind: 'trigger' | 'hurry' | 'refresh';
+      request?: string;
+      /** The jobs to look at closely (hurry) or at least (refresh); the whole system without. */
+      jobs?: string[];
+    }
   /** The poll asked for by `request` is done. */
   | { type: 'polled'; request: string }
   /** A web session ended: its streams end on every replica. */

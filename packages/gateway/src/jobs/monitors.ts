@@ -22,12 +22,12 @@ export class Monitors implements PollTrigger {
     this.bySystem.get(systemId)?.trigger();
   }
 
-  hurry(systemId: string): void {
-    this.bySystem.get(systemId)?.hurry();
+  hurry(systemId: string, jobIds?: readonly string[]): void {
+    this.bySystem.get(systemId)?.hurry(jobIds);
   }
 
-  refresh(systemId: string): Promise<void> {
-    return this.bySystem.get(systemId)?.refresh() ?? Promise.resolve();
+  refresh(systemId: string, jobIds?: readonly string[]): Promise<void> {
+    return this.bySystem.get(systemId)?.refresh(jobIds) ?? Promise.resolve();
   }
 
   start(): void {

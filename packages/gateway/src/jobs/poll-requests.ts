@@ -23,13 +23,13 @@ export class PollRequests implements PollTrigger {
     else this.bus.publish({ type: 'poll', system: systemId, kind: 'trigger' });
   }
 
-  hurry(systemId: string): void {
-    if (this.monitors.polls(systemId)) this.monitors.hurry(systemId);
-    else this.bus.publish({ type: 'poll', system: systemId, kind: 'hurry' });
+  hurry(systemId: string, jobIds?: readonly string[]): void {
+    if (this.monitors.polls(systemId)) this.monitors.hurry(systemId, jobIds);
+    else this.bus.publish({ type: 'poll', system: systemId, kind: 'hurry', ...busJobs(jobIds) });
   }
 
-  refresh(systemId: string): Promise<void> {
-    if (this.monitors.polls(systemId)) return this.monitors.refresh(systemId);
+  refresh(systemId: string, jobIds?: readonly string[]): Promise<void> {
+    if (this.monitors.polls(systemId)) return this.monitors.refresh(systemId, jobIds);
     const request = randomUUID();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, this.refreshWaitMs);
@@ -42,7 +42,13 @@ export class PollRequests implements PollTrigger {
         this.waiting.delete(request);
         done();
       });
-      this.bus.publish({ type: 'poll', system: systemId, kind: 'refresh', request });
+      this.bus.publish({
+        type: 'poll',
+        system: systemId,
+        kind: 'refresh',
+        request,
+        ...busJobs(jobIds),
+      });
     }).finally(() => this.waiting.delete(request));
   }
 
@@ -54,12 +60,23 @@ export class PollRequests implements PollTrigger {
     }
     if (message.type !== 'poll' || !this.monitors.polls(message.system)) return;
     if (message.kind === 'trigger') this.monitors.trigger(message.system);
-    else if (message.kind === 'hurry') this.monitors.hurry(message.system);
+    else if (message.kind === 'hurry') this.monitors.hurry(message.system, message.jobs);
     else {
       const request = message.request;
-      void this.monitors.refresh(message.system).then(() => {
+      void this.monitors.refresh(message.system, message.jobs).then(() => {
         if (request) this.bus.publish({ type: 'polled', request });
       });
     }
   }
 }
+
+/**
+ * Job ids for a bus message: a few, or none (then the holder polls the whole system, which covers
+ * them): a message stays far below NOTIFY's 8,000-byte payload.
+ */
+function busJobs(jobIds: readonly string[] | undefined): { jobs?: string[] } {
+  return jobIds && jobIds.length > 0 && jobIds.length <= MAX_BUS_JOBS ? { jobs: [...jobIds] } : {};
+}
+
+/** 100 UUIDs are 3,900 bytes of JSON. */
+const MAX_BUS_JOBS = 100;

@@ -5,8 +5,14 @@
 export interface PollTrigger {
   /** Poll soon and keep polling fast for a while (a submit or a stop just happened). */
   trigger(systemId: string): void;
-  /** Poll very often for a few seconds: a job was just told to stop. */
-  hurry(systemId: string): void;
-  /** Resolves once a poll cycle that started after this call is done. */
-  refresh(systemId: string): Promise<void>;
+  /**
+   * Poll very often for a few seconds: a job was just told to stop. With `jobIds`, those jobs
+   * are the ones to look at closely (the monitor looks at them alone, often).
+   */
+  hurry(systemId: string, jobIds?: readonly string[]): void;
+  /**
+   * Resolves once a poll cycle that started after this call is done; with `jobIds`, a look at
+   * those jobs alone is enough.
+   */
+  refresh(systemId: string, jobIds?: readonly string[]): Promise<void>;
 }

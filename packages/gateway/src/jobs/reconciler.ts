@@ -52,10 +52,14 @@ export class Reconciler {
     private readonly log: FastifyBaseLogger,
   ) {}
 
+  /**
+   * `partial`: `watched` is some of the watched jobs only (a focused look), so what is kept about
+   * the others stays.
+   */
   async reconcile(
     watched: readonly WatchedJob[],
     result: PollResult,
-    now = new Date(),
+    { now = new Date(), partial = false }: { now?: Date; partial?: boolean } = {},
   ): Promise<Reconciled> {
     let again = false;
     const stillRunningAfterTerminate: WatchedJob[] = [];
@@ -126,8 +130,10 @@ export class Reconciler {
         this.stopper.escalate(updated);
       }
     }
-    for (const id of this.missingSince.keys()) if (!seen.has(id)) this.missingSince.delete(id);
-    for (const id of this.taskStates.keys()) if (!seen.has(id)) this.taskStates.delete(id);
+    if (!partial) {
+      for (const id of this.missingSince.keys()) if (!seen.has(id)) this.missingSince.delete(id);
+      for (const id of this.taskStates.keys()) if (!seen.has(id)) this.taskStates.delete(id);
+    }
     let commands = 0;
     if (stillRunningAfterTerminate.length > 0) {
       commands = await this.stopper.resendCancels(this.systemId, stillRunningAfterTerminate);

@@ -91,7 +91,7 @@ export class Stopper {
       job.status === 'PENDING'
     ) {
       // Our PENDING may be a poll old: ask Slurm before turning these into a plain cancel.
-      await this.polls.refresh(job.execSystemId);
+      await this.polls.refresh(job.execSystemId, [job.id]);
       job = await this.reread(job);
       if (isTerminal(job.status)) throw new JobNotCancellableError(job.id, job.status);
     }
@@ -204,7 +204,8 @@ export class Stopper {
     const systemId = system.config.id;
     // Fresh states first: a job our record calls PENDING may have started (it then gets the
     // signal asked for, not a plain cancel).
-    await this.polls.refresh(systemId);
+    const ids = jobs.map((j) => j.id);
+    await this.polls.refresh(systemId, ids);
     const out: StopJobResult[] = [];
     const toSignal: JobRecord[] = [];
     for (const job of jobs) {
@@ -237,8 +238,8 @@ export class Stopper {
         );
       }
     }
-    this.polls.hurry(systemId);
-    await this.polls.refresh(systemId);
+    this.polls.hurry(systemId, ids);
+    await this.polls.refresh(systemId, ids);
     // Answer with what Slurm says now.
     return Promise.all(
       out.map(async (r) => {
@@ -468,7 +469,7 @@ export class Stopper {
       try {
         await this.sendSignal(recorded, 'cancel', caller.username);
         // One look at Slurm first: a job that had already ended keeps its own outcome (TOO_LATE).
-        await this.polls.refresh(recorded.execSystemId);
+        await this.polls.refresh(recorded.execSystemId, [jobId]);
       } catch (err) {
         // terminate does not wait for the cluster: the monitor sends the cancel when it can.
         this.log.warn({ jobId, err: (err as Error).message }, 'terminate: cancel not sent yet');
@@ -484,8 +485,8 @@ export class Stopper {
     }
     // Answer with what Slurm says right after the signal, not with what we assumed, and watch
     // closely while the job winds down.
-    this.polls.hurry(current.execSystemId);
-    await this.polls.refresh(current.execSystemId);
+    this.polls.hurry(current.execSystemId, [jobId]);
+    await this.polls.refresh(current.execSystemId, [jobId]);
     return this.reread(current);
   }
 

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Lease } from '../coordination/leases.js';
-import type { PollResult, Scheduler } from '../scheduler/scheduler.js';
-import type { JobStore, WatchedJob } from '../store/job-store.js';
+import type { Announcement, PollResult, Scheduler } from '../scheduler/scheduler.js';
+import type { JobRecord, JobStore, WatchedJob } from '../store/job-store.js';
 import type { Reconciler } from './reconciler.js';
 
 export interface MonitorTimings {
@@ -14,6 +14,30 @@ export interface MonitorTimings {
 /** After a stop, Slurm usually confirms within 100–200 ms: poll every 50 ms for 3 s. */
 const URGENT_MS = 50;
 const URGENT_WINDOW_MS = 3_000;
+/**
+ * Jobs in focus (just stopped, or announced by their wrapper) are looked at on their own: every
+ * 10 ms for half a second, then every 50 ms. One `squeue` of one job costs ~10 ms, where a whole
+ * cycle lists every job of the accounts (finished ones too).
+ */
+const FOCUS_MS = 10;
+const FOCUS_SLOW_MS = 50;
+const FOCUS_FAST_WINDOW_MS = 500;
+/** How long after its wrapper announced its end a job is looked at closely. */
+const ANNOUNCED_END_WINDOW_MS = 1_000;
+/** More jobs in focus than this are left to the whole cycle (each is read from the store). */
+const MAX_FOCUSED = 200;
+
+/** What a job in focus waits for: Slurm done with it, or (announced start) its start seen. */
+type FocusGoal = 'ended' | 'started';
+
+interface Focus {
+  goal: FocusGoal;
+  since: number;
+  until: number;
+  next: number;
+  /** The account whose wrapper announced it: the job must run as that account. */
+  account?: string;
+}
 
 export interface CycleStats {
   at: string;
@@ -38,6 +62,12 @@ export class SystemMonitor {
   private loopDone: Promise<void> | null = null;
   /** Resolvers of refresh() calls, satisfied by the next cycle that starts after them. */
   private refreshWaiters: Array<() => void> = [];
+  /** Jobs looked at on their own, often, for a few seconds (see FOCUS_MS). */
+  private readonly focused = new Map<string, Focus>();
+  /** Resolvers of refresh(jobIds) calls, satisfied by the next cycle (of any kind) after them. */
+  private focusWaiters: Array<() => void> = [];
+  /** When the next whole cycle is due. */
+  private nextCycleAt = 0;
   private unwatchLease: () => void = () => {};
   lastCycle: CycleStats | null = null;
   /** Cycles that polled (something was watched), and those of them that failed: for metrics. */
@@ -77,46 +107,115 @@ export class SystemMonitor {
     this.wake?.();
     await this.loopDone;
     for (const r of this.refreshWaiters.splice(0)) r();
+    for (const r of this.focusWaiters.splice(0)) r();
   }
 
   /** Poll soon and keep polling fast for a while. */
   trigger(): void {
     this.hotUntil = Date.now() + this.timings.hotWindowMs;
+    this.nextCycleAt = 0;
     this.wake?.();
   }
 
-  /** Poll very often for a few seconds: a job was just told to stop. */
-  hurry(): void {
-    this.urgentUntil = Date.now() + URGENT_WINDOW_MS;
-    this.trigger();
+  /**
+   * Poll very often for a few seconds: a job was just told to stop. With `jobIds`, those jobs are
+   * looked at on their own, back to back, until they are done with (or the few seconds are
+   * over); whole cycles stay at their pace.
+   */
+  hurry(jobIds?: readonly string[]): void {
+    const until = Date.now() + URGENT_WINDOW_MS;
+    if (!jobIds || jobIds.length === 0 || !this.focus(jobIds, until)) {
+      this.urgentUntil = until;
+      this.trigger();
+      return;
+    }
+    this.hotUntil = Date.now() + this.timings.hotWindowMs;
+    this.wake?.();
   }
 
-  /** Runs a fresh cycle (joining one that starts next) and resolves when it is done. */
-  refresh(): Promise<void> {
+  /**
+   * Runs a fresh cycle (joining one that starts next) and resolves when it is done. With
+   * `jobIds`, a look at those jobs alone is enough (a whole cycle does too).
+   */
+  refresh(jobIds?: readonly string[]): Promise<void> {
     // Stopped (or never started): no cycle will come to resolve it.
     if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
+      if (jobIds && jobIds.length > 0 && this.focus(jobIds, Date.now() + FOCUS_SLOW_MS)) {
+        this.focusWaiters.push(resolve);
+        this.wake?.();
+        return;
+      }
       this.refreshWaiters.push(resolve);
       this.trigger();
     });
   }
 
+  /**
+   * A job's wrapper said it started or ended: look at it now (as its account's job only). A
+   * start is looked at once (the wrapper runs only once Slurm says RUNNING); an end for up to a
+   * second, while Slurm finishes it. A hint that was wrong costs no more than that.
+   */
+  announced(announcement: Announcement, account: string): void {
+    if (!this.polling()) return;
+    const started = announcement.event === 'start';
+    const until = Date.now() + (started ? FOCUS_SLOW_MS : ANNOUNCED_END_WINDOW_MS);
+    if (this.focus([announcement.gatewayJobId], until, started ? 'started' : 'ended', account)) {
+      this.wake?.();
+    }
+  }
+
+  /** Puts jobs in focus until `until` (never shortening it); false when too many already are. */
+  private focus(
+    jobIds: readonly string[],
+    until: number,
+    goal: FocusGoal = 'ended',
+    account?: string,
+  ): boolean {
+    const fresh = jobIds.filter((id) => !this.focused.has(id));
+    if (this.focused.size + fresh.length > MAX_FOCUSED) return false;
+    const now = Date.now();
+    for (const id of jobIds) {
+      const had = this.focused.get(id);
+      this.focused.set(id, {
+        // A stop's goal (ended) outranks an announced start.
+        goal: had?.goal === 'ended' ? 'ended' : goal,
+        since: had?.since ?? now,
+        until: Math.max(until, had?.until ?? 0),
+        next: now,
+        // Asked for by the gateway itself (a stop): no account to check.
+        account: had && had.account === undefined ? undefined : account,
+      });
+    }
+    return true;
+  }
+
+  /** When the next job in focus is due, or Infinity. */
+  private nextFocusAt(): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const f of this.focused.values()) next = Math.min(next, f.next);
+    return next;
+  }
+
   private async loop(): Promise<void> {
     while (this.running) {
-      const waiters = this.refreshWaiters.splice(0);
-      await this.cycle();
-      for (const r of waiters) r();
-      if (!this.running) break;
-      if (this.refreshWaiters.length > 0) continue;
       const now = Date.now();
-      const interval =
-        now < this.urgentUntil
-          ? Math.min(URGENT_MS, this.timings.fastMs)
-          : now < this.hotUntil
-            ? this.timings.fastMs
-            : this.timings.idleMs;
+      if (this.refreshWaiters.length > 0 || now >= this.nextCycleAt) {
+        const waiters = [...this.refreshWaiters.splice(0), ...this.focusWaiters.splice(0)];
+        await this.cycle();
+        for (const r of waiters) r();
+        this.nextCycleAt = Date.now() + this.interval();
+      } else if (this.focusWaiters.length > 0 || this.nextFocusAt() <= now) {
+        const waiters = this.focusWaiters.splice(0);
+        await this.focusedCycle();
+        for (const r of waiters) r();
+      }
+      if (!this.running) break;
+      if (this.refreshWaiters.length > 0 || this.focusWaiters.length > 0) continue;
+      const wait = Math.min(this.nextFocusAt(), this.nextCycleAt) - Date.now();
+      if (wait <= 0) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, interval);
+        const timer = setTimeout(resolve, wait);
         this.wake = () => {
           clearTimeout(timer);
           resolve();
@@ -126,20 +225,100 @@ export class SystemMonitor {
     }
   }
 
+  private interval(): number {
+    const now = Date.now();
+    return now < this.urgentUntil
+      ? Math.min(URGENT_MS, this.timings.fastMs)
+      : now < this.hotUntil
+        ? this.timings.fastMs
+        : this.timings.idleMs;
+  }
+
+  /**
+   * The jobs in focus that are due, alone: read from the store and polled as a whole cycle would
+   * poll them (one job is asked about by its id). A job leaves focus once it reached what it
+   * waits for, or when its time is up.
+   */
+  private async focusedCycle(): Promise<void> {
+    const now = Date.now();
+    if (!this.lease.held()) {
+      this.focused.clear();
+      return;
+    }
+    const due: string[] = [];
+    for (const [id, f] of this.focused) {
+      if (f.until < now) this.focused.delete(id);
+      else if (f.next <= now) {
+        due.push(id);
+        f.next = now + (now - f.since < FOCUS_FAST_WINDOW_MS ? FOCUS_MS : FOCUS_SLOW_MS);
+      }
+    }
+    if (due.length === 0) return;
+    try {
+      const records = await Promise.all(due.map((id) => this.store.get(id)));
+      const watched: WatchedJob[] = [];
+      for (const [i, job] of records.entries()) {
+        const f = this.focused.get(due[i]!);
+        if (!job || !f || this.reached(job, f)) this.focused.delete(due[i]!);
+        else watched.push(job);
+      }
+      // An announced start is looked at once.
+      for (const job of watched)
+        if (this.focused.get(job.id)?.goal === 'started') this.focused.delete(job.id);
+      if (watched.length === 0) return;
+      const jobs = watched.map((j) => ({ remoteJobId: j.remoteJobId!, gatewayJobId: j.id }));
+      const result = await this.scheduler.poll(jobs, [...new Set(watched.map(this.accountOf))]);
+      if (!this.lease.held()) return;
+      const reconciled = await this.reconciler.reconcile(watched, result, { partial: true });
+      if (reconciled.again) this.trigger();
+    } catch (err) {
+      // The whole cycle is the safety net: it runs at its own pace whatever happens here.
+      for (const id of due) this.focused.delete(id);
+      this.log.warn(
+        { system: this.scheduler.systemId, err: (err as Error).message },
+        'focused poll failed',
+      );
+    }
+  }
+
+  /** Nothing more to look for (or not this monitor's to look at). */
+  private reached(job: JobRecord, focus: Focus): boolean {
+    if (job.remoteDone || !job.remoteJobId || job.execSystemId !== this.scheduler.systemId) {
+      return true;
+    }
+    if (focus.account !== undefined && this.accountOf(job) !== focus.account) return true;
+    return (
+      focus.goal === 'started' && job.status !== 'PENDING' && job.status !== 'PROCESSING_INPUTS'
+    );
+  }
+
   private async cycle(): Promise<void> {
     // Another replica polls: nothing to do here until the lease comes this way.
-    if (!this.lease.held()) return;
+    if (!this.lease.held()) {
+      this.scheduler.follow([], () => {});
+      return;
+    }
     const started = performance.now();
     let watched: WatchedJob[] = [];
     let result: PollResult | null = null;
     let error: string | null = null;
     try {
       watched = await this.store.watched(this.scheduler.systemId);
-      if (watched.length === 0) return;
+      if (watched.length === 0) {
+        this.scheduler.follow([], () => {});
+        return;
+      }
       const jobs = watched.flatMap((j) =>
         j.remoteJobId ? [{ remoteJobId: j.remoteJobId, gatewayJobId: j.id }] : [],
       );
-      result = await this.scheduler.poll(jobs, [...new Set(watched.map(this.accountOf))]);
+      // A job Slurm may have without the gateway knowing its id is looked for by its tag.
+      const findTagged = jobs.length < watched.length;
+      this.scheduler.follow([...new Set(watched.map(this.accountOf))], (a, account) =>
+        this.announced(a, account),
+      );
+      result = await this.scheduler.poll(jobs, [...new Set(watched.map(this.accountOf))], {
+        findTagged,
+      });
       // Lost during the poll (the database went quiet): the new holder judges these jobs.
       if (!this.lease.held()) throw new Error('the poll lease passed to another replica');
       const reconciled = await this.reconciler.reconcile(watched, result);

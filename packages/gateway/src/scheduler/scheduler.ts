@@ -105,6 +105,17 @@ export interface PollResult {
   incomplete: string | null;
 }
 
+/** A job's wrapper said it started or ended: a hint to look at the job now. */
+export interface Announcement {
+  event: 'start' | 'end';
+  gatewayJobId: string;
+}
+
+export interface PollOptions {
+  /** List every job of the accounts, not only the asked-for ids (see Scheduler.poll). */
+  findTagged?: boolean;
+}
+
 /** The ways to stop a job that the scheduler itself carries out (`terminate` is the gateway's). */
 export type SignalMode = 'cancel' | 'interrupt' | 'force-stop' | 'drain' | 'drain-phases';
 
@@ -135,9 +146,24 @@ export interface Scheduler {
   /**
    * The state of many jobs of the given accounts at once, in a constant number of remote
    * commands whatever the number of jobs and accounts. A job the queue no longer lists under its
-   * id with its tag is looked for in the final records.
+   * id with its tag is looked for in the final records. `byTag` may hold only the asked-for jobs
+   * (one job is asked about alone) unless `findTagged`: then every job of `accounts` is listed,
+   * so that a job whose remote id the gateway never learnt is found by its tag.
    */
-  poll(jobs: readonly SignalTarget[], accounts: readonly string[]): Promise<PollResult>;
+  poll(
+    jobs: readonly SignalTarget[],
+    accounts: readonly string[],
+    options?: PollOptions,
+  ): Promise<PollResult>;
+  /**
+   * Follows what the wrappers of these accounts' jobs announce (and no longer what others' do):
+   * `onAnnounced` gets each announcement with the account it came from. Hints only: what a job
+   * is stays what a poll says.
+   */
+  follow(
+    accounts: readonly string[],
+    onAnnounced: (announcement: Announcement, account: string) => void,
+  ): void;
   /** One cheap round trip to the system; resolves to its latency in milliseconds. */
   ping(): Promise<number>;
   /** SSH connections open now, and the bound. */

@@ -83,7 +83,7 @@ export function fakeCore(
     const jobs = watched.flatMap((j) =>
       j.remoteJobId ? [{ remoteJobId: j.remoteJobId, gatewayJobId: j.id }] : [],
     );
-    return reconciler.reconcile(watched, await scheduler.poll(jobs), at);
+    return reconciler.reconcile(watched, await scheduler.poll(jobs), { now: at });
   };
   /** A job accepted and handed to the Submitter, as JobService.submit does; waits for the run. */
   const accept = async (): Promise<string> => {

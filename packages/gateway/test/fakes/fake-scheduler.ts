@@ -93,6 +93,9 @@ export class FakeScheduler implements Scheduler {
 
   check(): void {}
 
+  /** The fake's jobs have no wrappers to announce anything: polls alone tell. */
+  follow(): void {}
+
   async poll(jobs: readonly SignalTarget[]): Promise<PollResult> {
     const remoteJobIds = jobs.map((j) => j.remoteJobId);
     if (this.unreachable)

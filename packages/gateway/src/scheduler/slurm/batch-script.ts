@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BatchJobSpec } from '../scheduler.js';
+import { announceFunction } from './announcements.js';
 import { parseDirectives, renderDirectives } from './directives.js';
 import { commandLine, shellQuote } from './quote.js';
 
@@ -26,8 +27,15 @@ import { commandLine, shellQuote } from './quote.js';
  *   group, then every process carrying this job's SLURM_JOB_ID (those that left the group), then
  *   itself. Measured here: every process gone within ~50 ms, even those that ignore SIGTERM.
  */
-export function batchScript(spec: BatchJobSpec, jobDir = '"$PWD"'): string {
+export function batchScript(
+  spec: BatchJobSpec,
+  jobDir = '"$PWD"',
+  /** Where the announcements file is (announcements.ts); none without. */
+  jobsRoot?: string,
+): string {
   const { body, lineOffset } = userScript(spec);
+  // An array's tasks do not announce: one job, thousands of starts; its tasks are polled.
+  const announce = jobsRoot !== undefined && !spec.array;
   const directives = renderDirectives(parseDirectives(body, lineOffset));
   const exports = Object.entries(spec.env).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
   const bodies = spec.phases ? spec.phases.map((p) => phaseBody(p)) : [body];
@@ -67,6 +75,8 @@ export function batchScript(spec: BatchJobSpec, jobDir = '"$PWD"'): string {
     "trap 'hpcgate_force_stop' USR2",
     'trap \'hpcgate_again=1; kill -INT -- -"$hpcgate_child" 2>/dev/null\' INT',
     "trap 'hpcgate_again=1' TERM",
+    ...(announce ? announceFunction(jobsRoot, spec.gatewayJobId) : ['hpcgate_announce() { :; }']),
+    'hpcgate_announce start',
     ...(spec.phases ? phaseLoop(spec, jobDir) : singleRun(spec)),
     '',
   ].join('\n');
@@ -85,6 +95,7 @@ function singleRun(spec: BatchJobSpec): string[] {
     '  wait "$hpcgate_child"; hpcgate_rc=$?',
     '  [ -z "$hpcgate_again" ] && break',
     'done',
+    'hpcgate_announce end',
     'rm -f "$hpcgate_script"',
     'exit "$hpcgate_rc"',
   ];
@@ -131,6 +142,7 @@ function phaseLoop(spec: BatchJobSpec, jobDir: string): string[] {
     '  done',
     `  printf '%s\\tend\\t%s\\t%s\\n' "$hpcgate_n" "$(date +%s)" "$hpcgate_rc" >> "$hpcgate_pf"`,
     'done',
+    'hpcgate_announce end',
     'rm -f "$hpcgate_script" "$hpcgate_script".*',
     `[ -n "$hpcgate_skipped" ] && [ "$hpcgate_rc" -eq 0 ] && exit ${DRAINED_EXIT}`,
     'exit "$hpcgate_rc"',

@@ -86,6 +86,18 @@ export function squeueCommand(accounts: readonly string[] = []): string {
   return `${TIME} ${commandLine(words)}`;
 }
 
+/**
+ * One job, finished or not, whoever it belongs to: the controller answers about that job alone
+ * (~10 ms here), where any listing of several jobs loads every job it holds — MinJobAge keeps an
+ * hour of finished ones — and filters them in squeue. It fails ("Invalid job id specified") for
+ * an id the controller no longer knows.
+ */
+export function squeueJobCommand(remoteJobId: string): string {
+  const words = ['squeue', '--noheader', '--array', '--states=all', `--Format=${SQUEUE_FIELDS}`];
+  words.push(`--jobs=${assertJobId(remoteJobId)}`);
+  return `${TIME} ${commandLine(words)}`;
+}
+
 /** Unix account names as the gateway accepts them: nothing a shell or squeue would read twice. */
 export function assertAccount(account: string): string {
   if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(account)) {
@@ -122,7 +134,11 @@ export function stopCommand(
   // "<id>|hpcgate:<job id>" are signalled: a controller that lost its state gives old ids to new
   // jobs, and those are never signalled. POSIX sh (the account's login shell may not be bash).
   // `%F`: the array's id for each of its tasks, the job's own id otherwise (tasks repeat it).
-  const listing = commandLine(['squeue', '--noheader', '--states=all', '--me', '--format=%F|%k']);
+  // One target is asked about alone, which the controller answers in a fraction of a listing's
+  // time; an id it no longer knows then lists nothing (squeue fails saying so).
+  if (targets.length === 0) throw new Error('stopCommand: no targets');
+  const only = targets.length === 1 ? `--jobs=${assertJobId(targets[0]!.remoteJobId)}` : '--me';
+  const listing = commandLine(['squeue', '--noheader', '--states=all', only, '--format=%F|%k']);
   const patterns = targets.flatMap((t) => [
     '-e',
     `${assertJobId(t.remoteJobId)}|${TAG_PREFIX}${t.gatewayJobId}`,
@@ -132,7 +148,7 @@ export function stopCommand(
     'date +%s',
     // A listing that failed (the controller down) fails the command, with squeue's own words on
     // stderr: the stop is then kept for later, never taken for "not this job".
-    `hpcgate_l=$(${listing}) || exit 75`,
+    `hpcgate_l=$(${listing} 2>&1) || case "$hpcgate_l" in *'Invalid job id specified'*) hpcgate_l= ;; *) printf '%s\\n' "$hpcgate_l" >&2; exit 75 ;; esac`,
     `hpcgate_ids=$(printf '%s\\n' "$hpcgate_l" | ${commandLine(['grep', '-xF', ...patterns])} | cut -d'|' -f1 | sort -u)`,
     // Digits and white space only (whole-line matches of our own patterns): safe unquoted.
     `echo ${VERIFIED} $hpcgate_ids`,

@@ -5,7 +5,9 @@ import { InvalidJobRequestError } from '../../domain/errors.js';
 import { SchedulerCommandError, SchedulerTimeoutError } from '../errors.js';
 import type { JobFiles } from '../job-files.js';
 import type {
+  Announcement,
   BatchJobSpec,
+  PollOptions,
   PollResult,
   RemoteJob,
   Scheduler,
@@ -13,12 +15,14 @@ import type {
   SignalResult,
   SignalTarget,
 } from '../scheduler.js';
+import { AnnouncementFollowers } from './announcements.js';
 import { batchScript, userScript } from './batch-script.js';
 import {
   assertAccount,
   sacctCommand,
   sbatchCommand,
   squeueCommand,
+  squeueJobCommand,
   stopCommand,
   VERIFIED,
 } from './commands.js';
@@ -42,6 +46,7 @@ export class SlurmScheduler implements Scheduler {
   readonly files: JobFiles;
   private readonly pool: SshPool;
   private readonly service: SshLogin;
+  private readonly followers: AnnouncementFollowers;
 
   constructor(
     private readonly config: ExecutionSystemConfig,
@@ -51,6 +56,19 @@ export class SlurmScheduler implements Scheduler {
     this.pool = new SshPool(config, warn);
     this.service = { username: config.user, privateKeyPath: config.privateKeyPath };
     this.files = new SshJobFiles(config.id, config.jobsRoot, this.pool, (a) => this.loginOf(a));
+    this.followers = new AnnouncementFollowers(
+      this.pool,
+      (a) => this.loginOf(a),
+      config.jobsRoot,
+      warn,
+    );
+  }
+
+  follow(
+    accounts: readonly string[],
+    onAnnounced: (announcement: Announcement, account: string) => void,
+  ): void {
+    this.followers.follow(accounts, onAnnounced);
   }
 
   async hasAccount(account: string): Promise<boolean> {
@@ -74,7 +92,7 @@ export class SlurmScheduler implements Scheduler {
       this.loginOf(account),
       sbatchCommand(spec, dir, commandTimeoutMs),
       {
-        stdin: batchScript(spec, dir),
+        stdin: batchScript(spec, dir, this.config.jobsRoot),
       },
     );
     // An id printed counts whatever came after it (the timeout may have struck right after).
@@ -146,17 +164,25 @@ export class SlurmScheduler implements Scheduler {
     }
   }
 
-  async poll(jobs: readonly SignalTarget[], accounts: readonly string[]): Promise<PollResult> {
+  async poll(
+    jobs: readonly SignalTarget[],
+    accounts: readonly string[],
+    options: PollOptions = {},
+  ): Promise<PollResult> {
     const remoteJobIds = jobs.map((j) => j.remoteJobId);
     let commands = 1;
     let listing: string;
-    try {
-      listing = await this.run('squeue', squeueCommand(accounts));
-    } catch (err) {
-      // One account the cluster no longer knows must not blind the gateway to everyone's jobs.
-      if (!(err instanceof SchedulerCommandError && /invalid user/i.test(err.stderr))) throw err;
-      commands++;
-      listing = await this.run('squeue', squeueCommand());
+    if (!options.findTagged && jobs.length === 1) {
+      listing = await this.listJob(jobs[0]!.remoteJobId);
+    } else {
+      try {
+        listing = await this.run('squeue', squeueCommand(accounts));
+      } catch (err) {
+        // One account the cluster no longer knows must not blind the gateway to everyone's jobs.
+        if (!(err instanceof SchedulerCommandError && /invalid user/i.test(err.stderr))) throw err;
+        commands++;
+        listing = await this.run('squeue', squeueCommand());
+      }
     }
     const byId = new Map<string, RemoteJob>();
     const byTag = new Map<string, RemoteJob>();
@@ -228,6 +254,14 @@ export class SlurmScheduler implements Scheduler {
     };
   }
 
+  /** The queue's lines for one id; none when it no longer knows it (see squeueJobCommand). */
+  private async listJob(remoteJobId: string): Promise<string> {
+    const r = await this.pool.exec(this.service, squeueJobCommand(remoteJobId));
+    if (r.code === 0) return r.stdout;
+    if (/Invalid job id specified/i.test(r.stderr)) return '';
+    throw this.failure('squeue', r);
+  }
+
   async ping(): Promise<number> {
     const started = performance.now();
     const r = await this.pool.exec(this.service, 'true', {
@@ -247,6 +281,7 @@ export class SlurmScheduler implements Scheduler {
   }
 
   close(): void {
+    this.followers.close();
     this.pool.close();
   }
 
