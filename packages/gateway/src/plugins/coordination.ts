@@ -3,9 +3,7 @@ import { hostname } from 'node:os';
 import fp from 'fastify-plugin';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Coordination } from '../coordination/coordination.js';
-import { PgCoordination } from '../coordination/postgres/pg-coordination.js';
 import { ProcessCoordination } from '../coordination/process-coordination.js';
-import { PgJobStore } from '../store/postgres/pg-job-store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,17 +27,22 @@ export default fp(
   async (fastify, opts: { config: GatewayConfig }) => {
     const replicaId = opts.config.replicas.id ?? defaultReplicaId();
     const pg = opts.config.store.postgres;
-    const coordination: Coordination =
-      pg && fastify.store instanceof PgJobStore
-        ? new PgCoordination({
-            pool: fastify.store.pool,
-            connectionString: pg.url,
-            schema: pg.schema,
-            replicaId,
-            leaseTtlMs: opts.config.replicas.leaseTtlMs,
-            log: fastify.log.child({ component: 'coordination', replica: replicaId }),
-          })
-        : new ProcessCoordination(replicaId);
+    let coordination: Coordination = new ProcessCoordination(replicaId);
+    if (pg) {
+      // Loaded only with PostgreSQL: the embedded store's gateway never loads `pg` (memory).
+      const { PgJobStore } = await import('../store/postgres/pg-job-store.js');
+      const { PgCoordination } = await import('../coordination/postgres/pg-coordination.js');
+      if (fastify.store instanceof PgJobStore) {
+        coordination = new PgCoordination({
+          pool: fastify.store.pool,
+          connectionString: pg.url,
+          schema: pg.schema,
+          replicaId,
+          leaseTtlMs: opts.config.replicas.leaseTtlMs,
+          log: fastify.log.child({ component: 'coordination', replica: replicaId }),
+        });
+      }
+    }
     fastify.decorate('coordination', coordination);
     fastify.addHook('onReady', () => coordination.start());
     fastify.addHook('onClose', () => coordination.close());
