@@ -9,11 +9,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import type { GatewayConfig, HttpConfig } from './config/schema.js';
 import {
   clientErrorHandler,
@@ -35,8 +31,12 @@ import web from './plugins/web.js';
 import webhooks from './plugins/webhooks.js';
 import health from './routes/health.js';
 import jobs from './routes/jobs/index.js';
+import { serializerCompiler } from './routes/serializer.js';
 import subscriptions from './routes/subscriptions.js';
 import { API_CSP, COMMON_SECURITY_HEADERS } from './web/security-headers.js';
+
+/** The headers every answer starts with. */
+const API_HEADERS = { ...COMMON_SECURITY_HEADERS, 'content-security-policy': API_CSP };
 
 export interface AppOptions {
   config: GatewayConfig;
@@ -50,8 +50,10 @@ export const gatewayApp = fp(
     installErrorHandler(fastify);
     // First of all hooks, on every answer (a 414 too, event streams too: they send what is set
     // here); the page sets its own CSP.
-    fastify.addHook('onRequest', async (_request, reply) => {
-      reply.headers({ ...COMMON_SECURITY_HEADERS, 'content-security-policy': API_CSP });
+    // A callback hook (no promise per request) with the headers merged once.
+    fastify.addHook('onRequest', (_request, reply, done) => {
+      reply.headers(API_HEADERS);
+      done();
     });
     // Then, at the root: before routing's 404, authentication and the rate limit.
     fastify.addHook('onRequest', uriLengthHook(opts.config.http.maxUrlBytes));

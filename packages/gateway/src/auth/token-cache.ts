@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * What is known of a token: its claims when valid (introspected active, or a JWT verified), `null`
@@ -37,9 +37,9 @@ export class TokenCache {
     this.now = opts.now ?? Date.now;
   }
 
-  /** The cache key of a token. */
+  /** The cache key of a token (one-shot `crypto.hash`: no Hash object per request). */
   static keyOf(token: string): string {
-    return createHash('sha256').update(token).digest('base64url');
+    return hash('sha256', token, 'base64url');
   }
 
   /** The answer kept for this key, or `undefined` when there is none (or it expired). */

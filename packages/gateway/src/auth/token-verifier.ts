@@ -74,6 +74,8 @@ export class TokenVerifier {
    * used (a key dropped from the set stops being honoured as late as it would without the cache).
    */
   private readonly verifiedJwts: TokenCache;
+  /** JWT verifications under way, by cache key: concurrent requests with one token share one. */
+  private readonly verifying = new Map<string, Promise<JWTPayload>>();
   /** Introspections under way, by cache key: concurrent requests with one token share one. */
   private readonly introspecting = new Map<string, Promise<IntrospectionAnswer>>();
 
@@ -127,9 +129,18 @@ export class TokenVerifier {
     const m = BEARER.exec(authorization ?? '');
     if (!m) throw new AuthenticationError('missing bearer token');
     const token = m[1]!;
+    const key = TokenCache.keyOf(token);
+    // A JWT verified before: its claims, without looking at the token again (the same text
+    // verified once verifies again, until the cache drops it).
+    const known = this.verifiedJwts.get(key);
+    if (known) {
+      // Its signature, issuer, audience and times were checked; its remaining life is not yet.
+      this.checkRemainingLifetime(known.exp);
+      return this.identity(known);
+    }
     const claims = looksLikeJwt(token)
-      ? await this.verifyJwt(token)
-      : await this.introspect(token, opts);
+      ? await this.verifyJwt(token, key)
+      : await this.introspect(token, key, opts);
     return this.identity(claims);
   }
 
@@ -151,14 +162,20 @@ export class TokenVerifier {
     };
   }
 
-  private async verifyJwt(token: string): Promise<JWTPayload> {
-    const key = TokenCache.keyOf(token);
-    const known = this.verifiedJwts.get(key);
-    if (known) {
-      // Its signature, issuer, audience and times were checked; its remaining life is not yet.
-      this.checkRemainingLifetime(known.exp);
-      return known as JWTPayload;
+  /**
+   * A JWT not in the cache: verified once however many requests bring it at the same time (a
+   * client's first burst on 50 connections would otherwise check its signature 50 times).
+   */
+  private verifyJwt(token: string, key: string): Promise<JWTPayload> {
+    let pending = this.verifying.get(key);
+    if (!pending) {
+      pending = this.verifyJwtNow(token, key).finally(() => this.verifying.delete(key));
+      this.verifying.set(key, pending);
     }
+    return pending;
+  }
+
+  private async verifyJwtNow(token: string, key: string): Promise<JWTPayload> {
     let payload: JWTPayload;
     try {
       payload = await this.jwtVerifyAnyKey(token);
@@ -205,11 +222,14 @@ export class TokenVerifier {
    * sharing one call. The answer's claims are checked on every use, cached or not, so a cached
    * token still stops being accepted at its `exp` (less `minRemainingSec`).
    */
-  private async introspect(token: string, opts: VerifyOptions): Promise<Record<string, unknown>> {
+  private async introspect(
+    token: string,
+    key: string,
+    opts: VerifyOptions,
+  ): Promise<Record<string, unknown>> {
     if (!this.config.introspection || !this.introspected) {
       throw new AuthenticationError('invalid token (not a JWT)');
     }
-    const key = TokenCache.keyOf(token);
     let answer = this.introspected.get(key);
     if (answer === undefined) {
       let pending = this.introspecting.get(key);

@@ -324,17 +324,22 @@ export function frameworkErrors(
  * URL counts in it), the parser refuses it first: 431 from {@link clientErrorHandler}.
  */
 export function uriLengthHook(maxUrlBytes: number) {
-  return async (request: FastifyRequest): Promise<void> => {
+  // A callback hook: no promise per request.
+  return (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
     const url = request.raw.url ?? '';
     // URLs are ASCII on the wire (Node refuses others), so length is bytes.
     if (url.length > maxUrlBytes) {
-      throw new HttpError(
-        414,
-        'URI_TOO_LONG',
-        `the request URL is ${url.length} bytes, more than the ${maxUrlBytes} allowed`,
-        { maxUrlBytes },
+      done(
+        new HttpError(
+          414,
+          'URI_TOO_LONG',
+          `the request URL is ${url.length} bytes, more than the ${maxUrlBytes} allowed`,
+          { maxUrlBytes },
+        ),
       );
+      return;
     }
+    done();
   };
 }
 
