@@ -7,5 +7,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.exit(process.exitCode ?? 0);
 });
 
-// The only place that exits the process.
-process.exitCode = await main(process.argv.slice(2));
+// The only place that exits the process. (No top-level await: the bundle is CommonJS.)
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,6 +1,8 @@
-import { chmod, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { usage } from './errors.js';
+
+/** node:fs/promises, loaded by the first command that touches the file (not by `--help`). */
+const fsp = () => import('node:fs/promises');
 
 export interface Profile {
   url?: string;
@@ -53,6 +55,7 @@ export function configPath(env: NodeJS.ProcessEnv): string | undefined {
 export async function readConfig(env: NodeJS.ProcessEnv): Promise<ConfigFile> {
   const path = configPath(env);
   if (!path) return { profiles: {} };
+  const { readFile } = await fsp();
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -125,6 +128,7 @@ function parseSignIn(value: unknown): SignIn | undefined {
 export async function writeConfig(env: NodeJS.ProcessEnv, config: ConfigFile): Promise<string> {
   const dir = configDir(env);
   if (!dir) throw usage('no config directory: set HOME or HPCGATE_CONFIG_DIR');
+  const { chmod, mkdir, rename, writeFile } = await fsp();
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, 'config.json');
   const tmp = `${path}.${process.pid}.tmp`;
@@ -213,6 +217,7 @@ const LOCK_STALE_MS = 60_000;
 export async function withConfigLock<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
   const dir = configDir(env);
   if (!dir) return fn();
+  const { mkdir, open, stat, unlink } = await fsp();
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const lock = join(dir, 'config.json.lock');
   const deadline = Date.now() + LOCK_WAIT_MS;

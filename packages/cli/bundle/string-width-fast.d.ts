@@ -1,0 +1,2 @@
+/** The width string-width gives `text`, when it is sure to be the same; otherwise undefined. */
+export function fastWidth(text: unknown): number | undefined;
