@@ -13,4 +13,7 @@ set -a
 # shellcheck source=/dev/null
 . <(bash scripts/postgres.sh env)
 set +a
+# Every figure is a ratio to a baseline of the same run: the machine it ran on comes first.
+echo "bench: $(date -u +%Y-%m-%dT%H:%MZ) on $(hostname -s): $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), node $(node --version)"
+echo "uptime: $(uptime)"
 npx --no-install turbo run bench --concurrency=1 "$@"

@@ -6,7 +6,7 @@ import { createTestIssuer } from '../test/helpers/tokens.js';
 // Bulk stop of N held jobs by their ids: the gateway's POST /v3/jobs/stop (one call, every job
 // CANCELLED by Slurm's word) vs a raw `scancel` of the same number of ids as the same account,
 // until squeue lists none of them as pending. Same run, same account (carol).
-const N = Number(process.env.BULK_N ?? 1000);
+const N = Number(process.env.BULK_N ?? 200);
 const issuer = await createTestIssuer();
 const system = sandboxSystem();
 const app = await buildApp(testConfig([system], issuer.jwksFile));

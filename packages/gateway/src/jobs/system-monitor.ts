@@ -66,8 +66,9 @@ export class SystemMonitor {
   private readonly focused = new Map<string, Focus>();
   /** Resolvers of refresh(jobIds) calls, satisfied by the next cycle (of any kind) after them. */
   private focusWaiters: Array<() => void> = [];
-  /** When the next whole cycle is due. */
+  /** When the next whole cycle is due, and when the last one started. */
   private nextCycleAt = 0;
+  private lastCycleStartedAt = 0;
   private unwatchLease: () => void = () => {};
   lastCycle: CycleStats | null = null;
   /** Cycles that polled (something was watched), and those of them that failed: for metrics. */
@@ -110,10 +111,14 @@ export class SystemMonitor {
     for (const r of this.focusWaiters.splice(0)) r();
   }
 
-  /** Poll soon and keep polling fast for a while. */
+  /**
+   * Poll soon and keep polling fast for a while. Triggers coming together (a burst of submits)
+   * share cycles: at most one every URGENT_MS, so that whole listings do not crowd the
+   * controller that the submissions need.
+   */
   trigger(): void {
     this.hotUntil = Date.now() + this.timings.hotWindowMs;
-    this.nextCycleAt = 0;
+    this.nextCycleAt = Math.min(this.nextCycleAt, this.lastCycleStartedAt + URGENT_MS);
     this.wake?.();
   }
 
@@ -202,6 +207,7 @@ export class SystemMonitor {
       const now = Date.now();
       if (this.refreshWaiters.length > 0 || now >= this.nextCycleAt) {
         const waiters = [...this.refreshWaiters.splice(0), ...this.focusWaiters.splice(0)];
+        this.lastCycleStartedAt = Date.now();
         await this.cycle();
         for (const r of waiters) r();
         this.nextCycleAt = Date.now() + this.interval();
