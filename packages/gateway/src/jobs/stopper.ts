@@ -203,9 +203,10 @@ export class Stopper {
   ): Promise<StopJobResult[]> {
     const systemId = system.config.id;
     // Fresh states first: a job our record calls PENDING may have started (it then gets the
-    // signal asked for, not a plain cancel).
+    // signal asked for, not a plain cancel). A cancel is the same signal in every state: as for
+    // one job, Slurm's word after it decides (a job that had ended keeps its own outcome).
     const ids = jobs.map((j) => j.id);
-    await this.polls.refresh(systemId, ids);
+    if (mode !== 'cancel') await this.polls.refresh(systemId, ids);
     const out: StopJobResult[] = [];
     const toSignal: JobRecord[] = [];
     for (const job of jobs) {

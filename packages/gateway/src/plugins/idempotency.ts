@@ -219,16 +219,16 @@ export default fp(
       return;
     });
 
-    fastify.addHook('onSend', async (request, reply, payload) => {
-      const remembered = request.idempotency;
-      if (!remembered || !heldSlots.has(request)) return payload;
+    /** The answer of a request that holds a key, stored before it is sent. */
+    const remember = async (request: FastifyRequest, statusCode: number, payload: unknown) => {
+      const remembered = request.idempotency!;
       try {
         // Failures of ours (5xx) are not remembered: a retry may succeed.
-        if (reply.statusCode < 500 && typeof payload === 'string') {
+        if (statusCode < 500 && typeof payload === 'string') {
           await fastify.store.putIdempotentResponse({
             owner: request.caller.username,
             ...remembered,
-            statusCode: reply.statusCode,
+            statusCode,
             body: payload,
             created: new Date().toISOString(),
           });
@@ -237,10 +237,21 @@ export default fp(
         // Stored (or not to be stored): a waiting retry now finds the answer, or runs again.
         release(request);
       }
-      return payload;
+    };
+
+    // Callback hooks: most requests carry no key, and pass without a promise of their own.
+    fastify.addHook('onSend', (request, reply, payload, done) => {
+      if (!request.idempotency || !heldSlots.has(request)) return done(null, payload);
+      remember(request, reply.statusCode, payload).then(
+        () => done(null, payload),
+        (err: Error) => done(err),
+      );
     });
 
-    fastify.addHook('onResponse', async (request) => release(request));
+    fastify.addHook('onResponse', (request, _reply, done) => {
+      release(request);
+      done();
+    });
   },
   { name: 'idempotency', dependencies: ['store', 'auth', 'coordination'] },
 );

@@ -48,13 +48,15 @@ export default fp(
       jobsByStatus: () => fastify.store.countByStatus(),
     });
     fastify.decorate('metrics', metrics);
-    fastify.addHook('onResponse', async (request, reply) => {
+    // A callback hook: no promise per request.
+    fastify.addHook('onResponse', (request, reply, done) => {
       metrics.observeRequest(
         request.method,
         request.routeOptions.url ?? '(no route)',
         reply.statusCode,
         reply.elapsedTime / 1000,
       );
+      done();
     });
     fastify.get(
       '/metrics',
