@@ -9,20 +9,28 @@ import { build } from 'esbuild';
 
 const here = new URL('.', import.meta.url).pathname;
 
+/**
+ * Sends imports of a package to `namespace` (where a plugin wraps it), with the real package's
+ * path; the wrapper's own import of the package (pluginData 'real') resolves as usual.
+ */
+function resolveToNamespace(b, filter, namespace) {
+  b.onResolve({ filter }, async (args) => {
+    if (args.pluginData === 'real') return undefined;
+    const real = await b.resolve(args.path, {
+      kind: args.kind,
+      resolveDir: args.resolveDir,
+      pluginData: 'real',
+    });
+    if (real.errors.length) return { errors: real.errors };
+    return { path: real.path, namespace };
+  });
+}
+
 /** string-width: a fast path for plain text; the real package loads only for other text. */
 const lazyStringWidth = {
   name: 'lazy-string-width',
   setup(b) {
-    b.onResolve({ filter: /^string-width$/ }, async (args) => {
-      if (args.pluginData === 'real') return undefined;
-      const real = await b.resolve(args.path, {
-        kind: args.kind,
-        resolveDir: args.resolveDir,
-        pluginData: 'real',
-      });
-      if (real.errors.length) return { errors: real.errors };
-      return { path: real.path, namespace: 'lazy-string-width' };
-    });
+    resolveToNamespace(b, /^string-width$/, 'lazy-string-width');
     b.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (args) => ({
       resolveDir: here,
       contents: `import { fastWidth } from './string-width-fast.js';
@@ -106,16 +114,7 @@ const axiosFormDataCheck = {
 const lazyFormData = {
   name: 'lazy-form-data',
   setup(b) {
-    b.onResolve({ filter: /^form-data$/ }, async (args) => {
-      if (args.pluginData === 'real') return undefined;
-      const real = await b.resolve(args.path, {
-        kind: args.kind,
-        resolveDir: args.resolveDir,
-        pluginData: 'real',
-      });
-      if (real.errors.length) return { errors: real.errors };
-      return { path: real.path, namespace: 'lazy-form-data' };
-    });
+    resolveToNamespace(b, /^form-data$/, 'lazy-form-data');
     b.onLoad({ filter: /.*/, namespace: 'lazy-form-data' }, (args) => ({
       resolveDir: here,
       contents: `let real;

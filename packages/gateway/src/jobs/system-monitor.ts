@@ -319,9 +319,9 @@ export class SystemMonitor {
       );
       // A job Slurm may have without the gateway knowing its id is looked for by its tag.
       const findTagged = jobs.length < watched.length;
-      this.scheduler.follow([...new Set(watched.map(this.accountOf))], (a, account) =>
-        this.announced(a, account),
-      );
+      // Newest jobs' accounts first: the scheduler may follow only so many.
+      const byRecency = [...new Set(watched.map(this.accountOf).reverse())];
+      this.scheduler.follow(byRecency, (a, account) => this.announced(a, account));
       result = await this.scheduler.poll(jobs, [...new Set(watched.map(this.accountOf))], {
         findTagged,
       });

@@ -158,7 +158,8 @@ export interface Scheduler {
   /**
    * Follows what the wrappers of these accounts' jobs announce (and no longer what others' do):
    * `onAnnounced` gets each announcement with the account it came from. Hints only: what a job
-   * is stays what a poll says.
+   * is stays what a poll says. May follow only the first so many accounts (each holds a
+   * connection): name the accounts of the newest jobs first.
    */
   follow(
     accounts: readonly string[],

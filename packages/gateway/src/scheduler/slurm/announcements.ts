@@ -1,5 +1,5 @@
 import type { Announcement } from '../scheduler.js';
-import { underRootWord } from './file-commands.js';
+import { underRootWord } from './jobs-root.js';
 import type { RemoteProcess, SshLogin } from './ssh-connection.js';
 import type { SshPool } from './ssh-pool.js';
 
@@ -56,7 +56,9 @@ export function announceFunction(jobsRoot: string, gatewayJobId: string): string
 /**
  * One follower per account the monitor names, each on the account's streams connection; those
  * no longer named are let go. A follower that ends (a dropped connection) is started again the
- * next time the monitor names its account.
+ * next time the monitor names its account. At most `maxFollowed` accounts (the first named): a
+ * follower holds a connection for good, and the pool's connections are for submits and stops
+ * first; the others' jobs are polled as before.
  */
 export class AnnouncementFollowers {
   private readonly followers = new Map<string, RemoteProcess | 'starting'>();
@@ -67,6 +69,7 @@ export class AnnouncementFollowers {
     private readonly loginOf: (account: string) => SshLogin,
     private readonly jobsRoot: string,
     private readonly warn: (message: string) => void,
+    private readonly maxFollowed: number,
   ) {}
 
   follow(
@@ -74,7 +77,7 @@ export class AnnouncementFollowers {
     onAnnounced: (a: Announcement, account: string) => void,
   ): void {
     if (this.closed) return;
-    const wanted = new Set(accounts);
+    const wanted = new Set(accounts.slice(0, this.maxFollowed));
     for (const [account, follower] of this.followers) {
       if (wanted.has(account)) continue;
       this.followers.delete(account);

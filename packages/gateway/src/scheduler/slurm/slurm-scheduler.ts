@@ -27,7 +27,7 @@ import {
   VERIFIED,
 } from './commands.js';
 import { DirectivePolicyError, parseDirectives } from './directives.js';
-import { jobDirWord } from './file-commands.js';
+import { jobDirWord } from './jobs-root.js';
 import { parseSacct, parseSbatch, parseSlurmTime, parseSqueue } from './parse.js';
 import type { ExecResult, SshLogin } from './ssh-connection.js';
 import { SshJobFiles } from './ssh-job-files.js';
@@ -61,6 +61,8 @@ export class SlurmScheduler implements Scheduler {
       (a) => this.loginOf(a),
       config.jobsRoot,
       warn,
+      // A quarter of the connections at most, each a stream of its own account.
+      Math.max(1, Math.floor(config.maxConnections / 4)),
     );
   }
 

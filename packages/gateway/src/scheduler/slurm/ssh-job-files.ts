@@ -13,7 +13,6 @@ import {
 } from '../job-files.js';
 import {
   followCommand,
-  jobDirWord,
   listCommand,
   NO_JOB_DIR,
   NOT_FOUND,
@@ -24,6 +23,7 @@ import {
   tailCommand,
   WRONG_TYPE,
 } from './file-commands.js';
+import { jobDirWord } from './jobs-root.js';
 import { parseListing, parsePhaseEvents, parseStat } from './parse-files.js';
 import type { SshLogin } from './ssh-connection.js';
 import type { SshPool } from './ssh-pool.js';
