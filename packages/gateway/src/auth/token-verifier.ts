@@ -167,12 +167,7 @@ export class TokenVerifier {
    * client's first burst on 50 connections would otherwise check its signature 50 times).
    */
   private verifyJwt(token: string, key: string): Promise<JWTPayload> {
-    let pending = this.verifying.get(key);
-    if (!pending) {
-      pending = this.verifyJwtNow(token, key).finally(() => this.verifying.delete(key));
-      this.verifying.set(key, pending);
-    }
-    return pending;
+    return shared(this.verifying, key, () => this.verifyJwtNow(token, key));
   }
 
   private async verifyJwtNow(token: string, key: string): Promise<JWTPayload> {
@@ -232,19 +227,14 @@ export class TokenVerifier {
     }
     let answer = this.introspected.get(key);
     if (answer === undefined) {
-      let pending = this.introspecting.get(key);
-      if (!pending) {
+      const cache = this.introspected;
+      answer = await shared(this.introspecting, key, () => {
         opts.beforeIntrospection?.();
-        const cache = this.introspected;
-        pending = this.askProvider(token)
-          .then((a) => {
-            cache.set(key, a);
-            return a;
-          })
-          .finally(() => this.introspecting.delete(key));
-        this.introspecting.set(key, pending);
-      }
-      answer = await pending;
+        return this.askProvider(token).then((a) => {
+          cache.set(key, a);
+          return a;
+        });
+      });
     }
     if (answer === null) throw new AuthenticationError('invalid token (inactive)');
     return this.checkIntrospected(answer);
@@ -356,6 +346,19 @@ function looksLikeJwt(token: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The run of `start` already under way for `key`, or a new one, kept in `inFlight` until it
+ * settles: requests that bring one token at the same time share one check of it.
+ */
+function shared<T>(inFlight: Map<string, Promise<T>>, key: string, start: () => Promise<T>) {
+  let pending = inFlight.get(key);
+  if (!pending) {
+    pending = start().finally(() => inFlight.delete(key));
+    inFlight.set(key, pending);
+  }
+  return pending;
 }
 
 /** RFC 6749 §2.3.1: client id and secret are form-encoded before basic authentication. */

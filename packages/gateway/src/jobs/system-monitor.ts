@@ -264,13 +264,16 @@ export class SystemMonitor {
       const records = await Promise.all(due.map((id) => this.store.get(id)));
       const watched: WatchedJob[] = [];
       for (const [i, job] of records.entries()) {
-        const f = this.focused.get(due[i]!);
-        if (!job || !f || this.reached(job, f)) this.focused.delete(due[i]!);
-        else watched.push(job);
+        const id = due[i]!;
+        const f = this.focused.get(id);
+        if (!job || !f || this.reached(job, f)) {
+          this.focused.delete(id);
+          continue;
+        }
+        watched.push(job);
+        // An announced start is looked at once.
+        if (f.goal === 'started') this.focused.delete(id);
       }
-      // An announced start is looked at once.
-      for (const job of watched)
-        if (this.focused.get(job.id)?.goal === 'started') this.focused.delete(job.id);
       if (watched.length === 0) return;
       const jobs = watched.map((j) => ({ remoteJobId: j.remoteJobId!, gatewayJobId: j.id }));
       const result = await this.scheduler.poll(jobs, [...new Set(watched.map(this.accountOf))]);
@@ -320,11 +323,9 @@ export class SystemMonitor {
       // A job Slurm may have without the gateway knowing its id is looked for by its tag.
       const findTagged = jobs.length < watched.length;
       // Newest jobs' accounts first: the scheduler may follow only so many.
-      const byRecency = [...new Set(watched.map(this.accountOf).reverse())];
-      this.scheduler.follow(byRecency, (a, account) => this.announced(a, account));
-      result = await this.scheduler.poll(jobs, [...new Set(watched.map(this.accountOf))], {
-        findTagged,
-      });
+      const accounts = [...new Set(watched.map(this.accountOf).reverse())];
+      this.scheduler.follow(accounts, (a, account) => this.announced(a, account));
+      result = await this.scheduler.poll(jobs, accounts, { findTagged });
       // Lost during the poll (the database went quiet): the new holder judges these jobs.
       if (!this.lease.held()) throw new Error('the poll lease passed to another replica');
       const reconciled = await this.reconciler.reconcile(watched, result);

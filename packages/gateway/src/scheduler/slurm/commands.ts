@@ -69,6 +69,18 @@ export function sbatchCommand(
   }
 }
 
+/**
+ * Every queue listing the poll reads (parseSqueue): finished jobs too, and `--array`, an array's
+ * tasks one per line, pending ones too (each `<array id>_<index>`).
+ */
+const SQUEUE_WORDS = [
+  'squeue',
+  '--noheader',
+  '--array',
+  '--states=all',
+  `--Format=${SQUEUE_FIELDS}`,
+];
+
 /** Above this many accounts, one unfiltered listing is shorter than the list of names. */
 export const MAX_USERS_FILTER = 100;
 
@@ -77,8 +89,7 @@ export const MAX_USERS_FILTER = 100;
  * one listing; all users' jobs when there are many accounts (or none given).
  */
 export function squeueCommand(accounts: readonly string[] = []): string {
-  // `--array`: an array's tasks one per line, pending ones too (each `<array id>_<index>`).
-  const words = ['squeue', '--noheader', '--array', '--states=all', `--Format=${SQUEUE_FIELDS}`];
+  const words = [...SQUEUE_WORDS];
   const users = [...new Set(accounts)].sort();
   if (users.length > 0 && users.length <= MAX_USERS_FILTER) {
     words.push(`--users=${users.map(assertAccount).join(',')}`);
@@ -93,9 +104,7 @@ export function squeueCommand(accounts: readonly string[] = []): string {
  * an id the controller no longer knows.
  */
 export function squeueJobCommand(remoteJobId: string): string {
-  const words = ['squeue', '--noheader', '--array', '--states=all', `--Format=${SQUEUE_FIELDS}`];
-  words.push(`--jobs=${assertJobId(remoteJobId)}`);
-  return `${TIME} ${commandLine(words)}`;
+  return `${TIME} ${commandLine([...SQUEUE_WORDS, `--jobs=${assertJobId(remoteJobId)}`])}`;
 }
 
 /** Unix account names as the gateway accepts them: nothing a shell or squeue would read twice. */

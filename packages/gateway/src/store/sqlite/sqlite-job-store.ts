@@ -9,7 +9,6 @@ import {
   type ListJobsFilter,
   type LogStream,
   NON_TERMINAL_STATUSES,
-  type StopRequest,
   type TaskSummary,
 } from '@hpcgate/contract';
 import Database from 'better-sqlite3';
@@ -57,13 +56,12 @@ const STATE_COLUMNS = `id, owner, name, exec_system_id, status, condition, last_
   resubmitted_as`;
 
 /**
- * A job's state as one JSON object built by SQLite, in the API's names (what `stateFromRow` makes
- * of a row): reading a row as a JavaScript object costs better-sqlite3 a property per column,
+ * A job's state as one JSON object built by SQLite, in the API's names: reading a row as a JavaScript object costs better-sqlite3 a property per column,
  * ~25 µs for the 33 columns of a job against ~5 µs for one text, and `JSON.parse` then builds the
  * whole record at once. Then the SubmitAttempts' JSON, or null when there were none (the record
  * has no such key then), and `params` (`recordFromJson`).
  */
-const RECORD_JSON = `json_object(
+const STATE_JSON = `json_object(
     'id', id, 'owner', owner, 'name', name, 'execSystemId', exec_system_id, 'status', status,
     'condition', condition, 'lastMessage', last_message, 'remoteJobId', remote_job_id,
     'remoteUser', remote_user, 'remoteState', remote_state, 'remoteReason', remote_reason,
@@ -76,7 +74,8 @@ const RECORD_JSON = `json_object(
     'hidden', json(CASE WHEN hidden = 1 THEN 'true' ELSE 'false' END),
     'resubmittedFrom', resubmitted_from, 'resubmittedAs', resubmitted_as
   ), CASE WHEN submit_attempts > 0 THEN json_object('count', submit_attempts,
-    'unanswered', submit_unanswered, 'firstAt', submit_first_at, 'lastAt', submit_last_at) END,
+    'unanswered', submit_unanswered, 'firstAt', submit_first_at, 'lastAt', submit_last_at) END`;
+const RECORD_JSON = `${STATE_JSON},
   params`;
 
 /**
@@ -421,10 +420,12 @@ export class SqliteJobStore implements JobStore {
   async watched(systemId: string): Promise<WatchedJob[]> {
     return (
       this.sql(
-        `SELECT ${STATE_COLUMNS} FROM jobs WHERE exec_system_id = ? AND remote_done = 0
+        `SELECT ${STATE_JSON} FROM jobs WHERE exec_system_id = ? AND remote_done = 0
            ORDER BY created`,
-      ).all(systemId) as Row[]
-    ).map(stateFromRow);
+      )
+        .raw()
+        .all(systemId) as StateRow[]
+    ).map(([state, attempts]) => JSON.parse(`${stateHead(state, attempts)}}`) as WatchedJob);
   }
 
   async countActive(owner: string): Promise<number> {
@@ -758,52 +759,20 @@ function eventFromRow(r: Row): JobEvent {
   };
 }
 
-/** A job without its submit parameters, from a row with or without the `params` column. */
-function stateFromRow(r: Row): WatchedJob {
-  return {
-    id: r.id as string,
-    owner: r.owner as string,
-    name: r.name as string,
-    execSystemId: r.exec_system_id as string,
-    status: r.status as JobStatus,
-    condition: (r.condition as JobRecord['condition']) ?? null,
-    lastMessage: (r.last_message as string | null) ?? null,
-    remoteJobId: (r.remote_job_id as string | null) ?? null,
-    // Jobs stored before per-user accounts have none recorded.
-    remoteUser: (r.remote_user as string | null) ?? null,
-    remoteState: (r.remote_state as string | null) ?? null,
-    remoteReason: (r.remote_reason as string | null) ?? null,
-    remoteDone: r.remote_done === 1,
-    exitCode: (r.exit_code as number | null) ?? null,
-    exitSignal: (r.exit_signal as number | null) ?? null,
-    created: r.created as string,
-    remoteSubmitted: (r.remote_submitted as string | null) ?? null,
-    remoteStarted: (r.remote_started as string | null) ?? null,
-    ended: (r.ended as string | null) ?? null,
-    lastUpdated: r.last_updated as string,
-    stopRequest: r.stop_request ? (JSON.parse(r.stop_request as string) as StopRequest) : null,
-    tags: JSON.parse(r.tags as string) as string[],
-    output: r.output ? (JSON.parse(r.output as string) as JobOutputSummary) : null,
-    tasks: r.tasks ? (JSON.parse(r.tasks as string) as TaskSummary) : null,
-    array: r.array_spec ? (JSON.parse(r.array_spec as string) as JobRecord['array']) : null,
-    exclusiveKey: (r.exclusive_key as string | null) ?? null,
-    hidden: r.hidden === 1,
-    resubmittedFrom: (r.resubmitted_from as string | null) ?? null,
-    resubmittedAs: (r.resubmitted_as as string | null) ?? null,
-    // Absent until the first sbatch run, as on a record not stored yet.
-    ...((r.submit_attempts as number) > 0 && {
-      submitAttempts: {
-        count: r.submit_attempts as number,
-        unanswered: r.submit_unanswered as number,
-        firstAt: r.submit_first_at as string,
-        lastAt: r.submit_last_at as string,
-      },
-    }),
-  };
-}
-
+/** A row of `SELECT ${STATE_JSON}`: the state's JSON and the SubmitAttempts'. */
+type StateRow = [state: string, attempts: string | null];
 /** A row of `SELECT ${RECORD_JSON}`: the state's JSON, the SubmitAttempts' and the parameters'. */
 type RecordRow = [state: string, attempts: string | null, params: string];
+
+/**
+ * The state's JSON without its closing brace, with its SubmitAttempts when there were runs
+ * (absent until the first, as on a record not stored yet).
+ */
+function stateHead(state: string, attempts: string | null): string {
+  return attempts === null
+    ? state.slice(0, -1)
+    : `${state.slice(0, -1)},"submitAttempts":${attempts}`;
+}
 
 /**
  * The whole record: the state's JSON object, its SubmitAttempts when there were runs (absent until
@@ -814,8 +783,7 @@ type RecordRow = [state: string, attempts: string | null, params: string];
  * serialize afterwards too.
  */
 function recordFromJson([state, attempts, params]: RecordRow): JobRecord {
-  const head =
-    attempts === null ? state.slice(0, -1) : `${state.slice(0, -1)},"submitAttempts":${attempts}`;
+  const head = stateHead(state, attempts);
   // The parameters are JSON.stringify's (or a migration's copy of them): an object, `{}` at least.
   const rest = params.charCodeAt(0) === 0x7b ? params.slice(1).trimStart() : '';
   if (rest === '') return Object.assign(JSON.parse(`${head}}`), JSON.parse(params)) as JobRecord;
