@@ -79,6 +79,13 @@ class SharedLogReader {
   private follow: RemoteFollow | null = null;
   /** The offset of the next byte the live reader delivers; null until it began. */
   private position: number | null = null;
+  /**
+   * Bytes that came before `position` was set: the reader's first bytes can share a packet with
+   * the size it printed, and arrive before the promise of that size has resolved. They follow the
+   * size, so they are delivered from it once it is known; dropping them lost the log's first
+   * lines and shifted every later offset.
+   */
+  private early: Buffer[] = [];
   private readonly ready: Promise<void>;
   private markReady: () => void = () => {};
   private failReady: (err: unknown) => void = () => {};
@@ -125,7 +132,12 @@ class SharedLogReader {
       // The log may not exist yet (a pending job): the reader waits for it, and so do clients.
       this.follow.start.then(
         (size) => {
-          if (this.position === null) this.position = size;
+          if (this.position === null) {
+            this.position = size;
+            const early = this.early;
+            this.early = [];
+            for (const bytes of early) this.deliver(bytes);
+          }
           this.markReady();
         },
         (err) => {
@@ -150,7 +162,10 @@ class SharedLogReader {
   }
 
   private deliver(bytes: Buffer): void {
-    if (this.position === null) return;
+    if (this.position === null) {
+      this.early.push(bytes);
+      return;
+    }
     const at = this.position;
     this.position += bytes.length;
     for (const l of this.listeners) l.data(at, bytes);
