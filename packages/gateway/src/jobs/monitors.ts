@@ -1,3 +1,4 @@
+import type { PollResult } from '../scheduler/scheduler.js';
 import type { PollTrigger } from './poll-trigger.js';
 import type { SystemMonitor } from './system-monitor.js';
 
@@ -28,6 +29,10 @@ export class Monitors implements PollTrigger {
 
   refresh(systemId: string, jobIds?: readonly string[]): Promise<void> {
     return this.bySystem.get(systemId)?.refresh(jobIds) ?? Promise.resolve();
+  }
+
+  report(systemId: string, jobIds: readonly string[], result: PollResult): Promise<boolean> {
+    return this.bySystem.get(systemId)?.report(jobIds, result) ?? Promise.resolve(false);
   }
 
   start(): void {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BusMessage, ReplicaBus } from '../coordination/replica-bus.js';
+import type { PollResult } from '../scheduler/scheduler.js';
 import type { Monitors } from './monitors.js';
 import type { PollTrigger } from './poll-trigger.js';
 
@@ -50,6 +51,12 @@ export class PollRequests implements PollTrigger {
         ...busJobs(jobIds),
       });
     }).finally(() => this.waiting.delete(request));
+  }
+
+  /** Judged here only: another replica's poller would need the whole result on the bus. */
+  report(systemId: string, jobIds: readonly string[], result: PollResult): Promise<boolean> {
+    if (!this.monitors.polls(systemId)) return Promise.resolve(false);
+    return this.monitors.report(systemId, jobIds, result);
   }
 
   /** A message from another replica: a poll it asks of this one, or the answer to ours. */

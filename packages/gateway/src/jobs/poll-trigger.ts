@@ -1,3 +1,5 @@
+import type { PollResult } from '../scheduler/scheduler.js';
+
 /**
  * How the request side asks a system's monitor to look soon, without calling the monitor (or
  * anything on the poll side) directly.
@@ -15,4 +17,10 @@ export interface PollTrigger {
    * those jobs alone is enough.
    */
   refresh(systemId: string, jobIds?: readonly string[]): Promise<void>;
+  /**
+   * What the scheduler said of these jobs just now (a stop's read-back), for the monitor to
+   * judge as its own look at them. Resolves to false when this replica does not poll the system
+   * (the caller then asks for a refresh).
+   */
+  report(systemId: string, jobIds: readonly string[], result: PollResult): Promise<boolean>;
 }

@@ -468,9 +468,9 @@ export class Stopper {
     }
     if (mode === 'terminate') {
       try {
-        await this.sendSignal(recorded, 'cancel', caller.username);
+        const { observed } = await this.sendSignal(recorded, 'cancel', caller.username);
         // One look at Slurm first: a job that had already ended keeps its own outcome (TOO_LATE).
-        await this.polls.refresh(recorded.execSystemId, [jobId]);
+        if (!observed) await this.polls.refresh(recorded.execSystemId, [jobId]);
       } catch (err) {
         // terminate does not wait for the cluster: the monitor sends the cancel when it can.
         this.log.warn({ jobId, err: (err as Error).message }, 'terminate: cancel not sent yet');
@@ -479,15 +479,16 @@ export class Stopper {
       return isTerminal(seen.status) ? seen : this.terminateNow(seen, caller);
     }
     let current = recorded;
+    let observed = false;
     if (!alreadySent) {
       // A queued job has no processes to interrupt or kill: leaving the queue is its stop.
       const signal = signalFor(current, mode);
-      current = await this.sendSignal(current, signal, caller.username);
+      ({ job: current, observed } = await this.sendSignal(current, signal, caller.username));
     }
     // Answer with what Slurm says right after the signal, not with what we assumed, and watch
     // closely while the job winds down.
     this.polls.hurry(current.execSystemId, [jobId]);
-    await this.polls.refresh(current.execSystemId, [jobId]);
+    if (!observed) await this.polls.refresh(current.execSystemId, [jobId]);
     return this.reread(current);
   }
 
@@ -526,10 +527,10 @@ export class Stopper {
     job: WatchedJob,
     mode: SignalMode,
     actor: string | null,
-  ): Promise<JobRecord> {
+  ): Promise<{ job: JobRecord; observed: boolean }> {
     const [outcome] = await this.sendSignals([job], mode, actor);
     if (outcome!.error) throw outcome!.error;
-    return outcome!.job;
+    return { job: outcome!.job, observed: outcome!.observed };
   }
 
   /**
@@ -542,10 +543,10 @@ export class Stopper {
     jobs: readonly WatchedJob[],
     mode: SignalMode,
     actor: string | null,
-  ): Promise<Array<{ job: JobRecord; error: Error | null }>> {
+  ): Promise<Array<{ job: JobRecord; error: Error | null; observed: boolean }>> {
     const system = this.system(jobs[0]!);
     const account = jobAccount(jobs[0]!, system);
-    const out: Array<{ job: JobRecord; error: Error | null }> = [];
+    const out: Array<{ job: JobRecord; error: Error | null; observed: boolean }> = [];
     for (let i = 0; i < jobs.length; i += MAX_TARGETS) {
       const chunk = jobs.slice(i, i + MAX_TARGETS);
       let sent: SignalResult | null = null;
@@ -563,9 +564,13 @@ export class Stopper {
       } catch (err) {
         failure = err;
       }
+      const recorded: Array<{ job: JobRecord; error: Error | null }> = [];
       for (const job of chunk) {
         if (sent && !sent.notThisJob.includes(job.remoteJobId!)) {
-          out.push({ job: await this.recordSignalled(job, mode, sent.sentAt, actor), error: null });
+          recorded.push({
+            job: await this.recordSignalled(job, mode, sent.sentAt, actor),
+            error: null,
+          });
           continue;
         }
         const error = sent
@@ -574,7 +579,20 @@ export class Stopper {
               `Slurm job ${job.remoteJobId} no longer carries this job's tag: nothing was signalled (the controller may have lost its state; the job will be marked lost if Slurm does not list it again)`,
             )
           : (failure as Error);
-        out.push(await this.recordNotSent(job, mode, error, actor));
+        recorded.push(await this.recordNotSent(job, mode, error, actor));
+      }
+      // What Slurm said right after the signal (read in the same command), judged by the monitor
+      // as its own look, once the signal is recorded: the answer then needs no second look.
+      let observed = false;
+      if (sent?.after && recorded.every((r) => !r.error)) {
+        observed = await this.polls.report(
+          system.config.id,
+          chunk.map((j) => j.id),
+          sent.after,
+        );
+      }
+      for (const r of recorded) {
+        out.push({ job: observed ? await this.reread(r.job) : r.job, error: r.error, observed });
       }
     }
     return out;

@@ -157,6 +157,26 @@ export class SystemMonitor {
   }
 
   /**
+   * What the scheduler said of these jobs just now, outside a poll (a stop's read-back): judged
+   * as a focused look at them would be. False when this monitor does not poll (no lease).
+   */
+  async report(jobIds: readonly string[], result: PollResult): Promise<boolean> {
+    if (!this.polling()) return false;
+    const records = await Promise.all(jobIds.map((id) => this.store.get(id)));
+    const watched = records.filter(
+      (j): j is JobRecord =>
+        j !== undefined &&
+        !j.remoteDone &&
+        j.remoteJobId !== null &&
+        j.execSystemId === this.scheduler.systemId,
+    );
+    if (watched.length === 0) return true;
+    const reconciled = await this.reconciler.reconcile(watched, result, { partial: true });
+    if (reconciled.again) this.trigger();
+    return true;
+  }
+
+  /**
    * A job's wrapper said it started or ended: look at it now (as its account's job only). A
    * start is looked at once (the wrapper runs only once Slurm says RUNNING); an end for up to a
    * second, while Slurm finishes it. A hint that was wrong costs no more than that.

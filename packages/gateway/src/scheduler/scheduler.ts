@@ -79,6 +79,11 @@ export interface SignalResult {
   sentAt: string;
   /** Targets whose remote id no longer carries their tag (or is unknown): nothing was sent them. */
   notThisJob: string[];
+  /**
+   * What the queue said of a lone target right after the signal, read in the same command: as a
+   * poll of that job would answer (its final record aside). Absent when it was not read.
+   */
+  after?: PollResult;
 }
 
 export interface PollResult {

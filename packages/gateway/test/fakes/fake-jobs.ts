@@ -45,6 +45,8 @@ export function fakeCore(
     refresh: async () => {
       await cycle().catch(() => {});
     },
+    // The fake scheduler reads nothing back after a signal: the stopper refreshes instead.
+    report: async () => false,
   };
   const stopper = new Stopper(store, writer, events, systems, locks, polls, silentLog);
   const submitter = new Submitter(store, writer, systems, locks, polls, silentLog);

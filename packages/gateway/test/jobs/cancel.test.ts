@@ -42,6 +42,32 @@ describe('cancel (the default mode)', () => {
     expect(await h.squeueState(job.remoteJobId!)).toBe('');
   });
 
+  it("a queued job's CANCELLED comes back with the stop itself: no look at Slurm after it", async () => {
+    const submitted = await h.submit('carol', {
+      name: 'held-read-back',
+      script: '#!/bin/bash\n#SBATCH --hold\ntrue\n',
+    });
+    const pending = await h.waitFor('carol', submitted.id, hasStatus('PENDING'));
+    // Looks at this job alone (a stop's refresh, a focused look) pass no options; whole cycles do.
+    const scheduler = h.app.systems.get(h.system.id)!.scheduler;
+    const poll = scheduler.poll.bind(scheduler);
+    let looks = 0;
+    scheduler.poll = (jobs, accounts, options) => {
+      if (!options && jobs.some((j) => j.gatewayJobId === pending.id)) looks++;
+      return poll(jobs, accounts, options);
+    };
+    try {
+      const res = await h.call('carol', 'POST', `/v3/jobs/${pending.id}/cancel`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'CANCELLED', condition: 'CANCELLED_BY_USER' });
+      expect(res.body.stopRequest.outcome).toBe('CONFIRMED');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(looks).toBe(0);
+    } finally {
+      scheduler.poll = poll;
+    }
+  });
+
   it('a RUNNING job is signalled, and CANCELLED only once Slurm says it ended', async () => {
     const job = await running('sleeper');
     const res = await h.call('carol', 'POST', `/v3/jobs/${job.id}/cancel`, { mode: 'cancel' });

@@ -2,7 +2,7 @@ import type { BatchJobSpec, SignalMode, SignalTarget } from '../scheduler.js';
 import { DRAIN_FILE } from './batch-script.js';
 import { makeJobDir } from './file-commands.js';
 import { SACCT_FIELDS, SQUEUE_FIELDS, TAG_PREFIX } from './parse.js';
-import { commandLine } from './quote.js';
+import { commandLine, shellQuote } from './quote.js';
 
 /** Every Slurm command line the gateway runs, built from quoted words only. */
 
@@ -146,19 +146,21 @@ export function stopCommand(
   // One target is asked about alone, which the controller answers in a fraction of a listing's
   // time; an id it no longer knows then lists nothing (squeue fails saying so).
   if (targets.length === 0) throw new Error('stopCommand: no targets');
-  const only = targets.length === 1 ? `--jobs=${assertJobId(targets[0]!.remoteJobId)}` : '--me';
+  const single = targets.length === 1 ? targets[0]! : null;
+  const only = single ? `--jobs=${assertJobId(single.remoteJobId)}` : '--me';
   const listing = commandLine(['squeue', '--noheader', '--states=all', only, '--format=%F|%k']);
-  const patterns = targets.flatMap((t) => [
-    '-e',
-    `${assertJobId(t.remoteJobId)}|${TAG_PREFIX}${t.gatewayJobId}`,
-  ]);
+  const tagLine = (t: SignalTarget) =>
+    `${assertJobId(t.remoteJobId)}|${TAG_PREFIX}${t.gatewayJobId}`;
   return [
     // The cluster's clock first: Slurm's end times are by it, not by the gateway's.
     'date +%s',
     // A listing that failed (the controller down) fails the command, with squeue's own words on
     // stderr: the stop is then kept for later, never taken for "not this job".
     `hpcgate_l=$(${listing} 2>&1) || case "$hpcgate_l" in *'Invalid job id specified'*) hpcgate_l= ;; *) printf '%s\\n' "$hpcgate_l" >&2; exit 75 ;; esac`,
-    `hpcgate_ids=$(printf '%s\\n' "$hpcgate_l" | ${commandLine(['grep', '-xF', ...patterns])} | cut -d'|' -f1 | sort -u)`,
+    single
+      ? // One target: a whole-line match in the shell itself, no process started for it.
+        `hpcgate_nl='\n'\ncase "$hpcgate_nl$hpcgate_l$hpcgate_nl" in *"$hpcgate_nl"${shellQuote(tagLine(single))}"$hpcgate_nl"*) hpcgate_ids=${single.remoteJobId} ;; *) hpcgate_ids= ;; esac`
+      : `hpcgate_ids=$(printf '%s\\n' "$hpcgate_l" | ${commandLine(['grep', '-xF', ...targets.flatMap((t) => ['-e', tagLine(t)])])} | cut -d'|' -f1 | sort -u)`,
     // Digits and white space only (whole-line matches of our own patterns): safe unquoted.
     `echo ${VERIFIED} $hpcgate_ids`,
     mode === 'drain-phases' && jobDir
@@ -166,8 +168,26 @@ export function stopCommand(
       : targets.some((t) => t.tasks)
         ? signalTasks(targets, mode)
         : `[ -z "$hpcgate_ids" ] || { ${signalCommand(mode)}; }`,
+    ...(single && !single.tasks ? readBack(single) : []),
   ].join('\n');
 }
+
+/**
+ * One target: the queue's word on it right after the signal, in the same command (a cancelled
+ * queued job is CANCELLED at once), so that the stop's answer needs no second round trip. The
+ * signal's exit status stays the command's; a read-back that fails only prints nothing.
+ */
+function readBack(target: SignalTarget): string[] {
+  return [
+    'hpcgate_rc=$?',
+    `echo ${AFTER}`,
+    `[ -z "$hpcgate_ids" ] || ${squeueJobCommand(target.remoteJobId)} 2>/dev/null`,
+    'exit $hpcgate_rc',
+  ];
+}
+
+/** stopCommand's line after which the queue's lines for its one target follow. */
+export const AFTER = 'hpcgate-after';
 
 /** stopCommand's line naming the ids it found carrying their tags (and signalled). */
 export const VERIFIED = 'hpcgate-verified';

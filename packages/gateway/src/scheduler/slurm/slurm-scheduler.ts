@@ -18,6 +18,7 @@ import type {
 import { AnnouncementFollowers } from './announcements.js';
 import { batchScript, userScript } from './batch-script.js';
 import {
+  AFTER,
   assertAccount,
   sacctCommand,
   sbatchCommand,
@@ -28,7 +29,8 @@ import {
 } from './commands.js';
 import { DirectivePolicyError, parseDirectives } from './directives.js';
 import { jobDirWord } from './jobs-root.js';
-import { parseSacct, parseSbatch, parseSlurmTime, parseSqueue } from './parse.js';
+import { askedAbout, indexListing } from './listing.js';
+import { parseSacct, parseSbatch, parseSlurmTime } from './parse.js';
 import type { ExecResult, SshLogin } from './ssh-connection.js';
 import { SshJobFiles } from './ssh-job-files.js';
 import { SshPool } from './ssh-pool.js';
@@ -125,7 +127,8 @@ export class SlurmScheduler implements Scheduler {
     if (r.code !== 0 && !/Invalid job id|already completing or completed/i.test(r.stderr)) {
       throw this.failure('scancel', r);
     }
-    const lines = r.stdout.split('\n').map((l) => l.trim());
+    const [said = '', after] = r.stdout.split(`\n${AFTER}\n`);
+    const lines = said.split('\n').map((l) => l.trim());
     const sentAt = parseSlurmTime(lines[0] ?? '');
     const verified = new Set(
       lines
@@ -134,7 +137,20 @@ export class SlurmScheduler implements Scheduler {
         .slice(1) ?? [],
     );
     const notThisJob = targets.map((t) => t.remoteJobId).filter((id) => !verified.has(id));
-    return { sentAt: sentAt ?? new Date().toISOString(), notThisJob };
+    const result: SignalResult = { sentAt: sentAt ?? new Date().toISOString(), notThisJob };
+    // The read-back of a lone target (see stopCommand): only a job it lists with its tag counts;
+    // an array's tasks are left to a poll, which also reads the records of purged ones.
+    const target = targets[0]!;
+    if (after !== undefined && verified.has(target.remoteJobId)) {
+      const seen = askedAbout(indexListing(after), new Set([target.remoteJobId]));
+      if (
+        seen.tasks.size === 0 &&
+        seen.byId.get(target.remoteJobId)?.gatewayJobId === target.gatewayJobId
+      ) {
+        result.after = { ...seen, records: [], commands: 0, incomplete: null };
+      }
+    }
+    return result;
   }
 
   /**
@@ -186,19 +202,8 @@ export class SlurmScheduler implements Scheduler {
         listing = await this.run('squeue', squeueCommand());
       }
     }
-    const byId = new Map<string, RemoteJob>();
-    const byTag = new Map<string, RemoteJob>();
-    const tasks = new Map<string, Map<number, RemoteJob>>();
-    for (const job of parseSqueue(listing)) {
-      if (job.gatewayJobId && !byTag.has(job.gatewayJobId)) byTag.set(job.gatewayJobId, job);
-      if (job.arrayTaskId === null) {
-        byId.set(job.remoteJobId, job);
-        continue;
-      }
-      const group = tasks.get(job.remoteJobId) ?? new Map<number, RemoteJob>();
-      tasks.set(job.remoteJobId, group);
-      group.set(job.arrayTaskId, job);
-    }
+    const queue = indexListing(listing);
+    const { byId, tasks } = queue;
     // Jobs the controller already purged: one more command for all of them together (at most
     // MAX_RECORD_IDS a cycle, so the command line stays short; the rest are asked next time).
     const wanted = new Set(remoteJobIds);
@@ -240,17 +245,8 @@ export class SlurmScheduler implements Scheduler {
       if (!group.has(r.arrayTaskId)) group.set(r.arrayTaskId, r);
     }
     return {
-      byId: new Map([...byId].filter(([id]) => wanted.has(id))),
+      ...askedAbout(queue, wanted),
       records: finished.filter((r) => wanted.has(r.remoteJobId) && r.arrayTaskId === null),
-      tasks: new Map(
-        [...tasks]
-          .filter(([id]) => wanted.has(id))
-          .map(([id, group]) => [
-            id,
-            [...group.values()].sort((a, b) => a.arrayTaskId! - b.arrayTaskId!),
-          ]),
-      ),
-      byTag,
       commands,
       incomplete,
     };
