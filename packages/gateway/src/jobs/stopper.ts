@@ -15,7 +15,7 @@ import {
   SchedulerTimeoutError,
   SchedulerUnavailableError,
 } from '../scheduler/errors.js';
-import type { SignalMode, SignalResult } from '../scheduler/scheduler.js';
+import type { SignalMode, SignalOptions, SignalResult } from '../scheduler/scheduler.js';
 import type { JobRecord, JobStore, WatchedJob } from '../store/job-store.js';
 import type { Caller } from './caller.js';
 import { clusterAccount, jobAccount } from './cluster-accounts.js';
@@ -229,9 +229,14 @@ export class Stopper {
       const signal = signalFor(j, mode);
       return `${jobAccount(j, system)}\u0000${signal}`;
     });
+    // Jobs whose stop was already under way are answered as a fresh look finds them.
+    let unseen = out.some((r) => r.outcome === 'stopped');
     for (const [key, group] of bySignal) {
       const signal = key.split('\u0000')[1] as SignalMode;
-      for (const { job, error } of await this.sendSignals(group, signal, caller.username)) {
+      // Read back in the same command: the answer below is then Slurm's word without a poll.
+      const sent = await this.sendSignals(group, signal, caller.username, { readBack: true });
+      for (const { job, error, observed } of sent) {
+        unseen ||= !observed;
         out.push(
           error
             ? result(job, 'error', job.status, error.message, null)
@@ -240,7 +245,7 @@ export class Stopper {
       }
     }
     this.polls.hurry(systemId, ids);
-    await this.polls.refresh(systemId, ids);
+    if (unseen) await this.polls.refresh(systemId, ids);
     // Answer with what Slurm says now.
     return Promise.all(
       out.map(async (r) => {
@@ -543,6 +548,7 @@ export class Stopper {
     jobs: readonly WatchedJob[],
     mode: SignalMode,
     actor: string | null,
+    options: SignalOptions = {},
   ): Promise<Array<{ job: JobRecord; error: Error | null; observed: boolean }>> {
     const system = this.system(jobs[0]!);
     const account = jobAccount(jobs[0]!, system);
@@ -560,6 +566,7 @@ export class Stopper {
           })),
           mode,
           account,
+          options,
         );
       } catch (err) {
         failure = err;
@@ -582,17 +589,16 @@ export class Stopper {
         recorded.push(await this.recordNotSent(job, mode, error, actor));
       }
       // What Slurm said right after the signal (read in the same command), judged by the monitor
-      // as its own look, once the signal is recorded: the answer then needs no second look.
-      let observed = false;
-      if (sent?.after && recorded.every((r) => !r.error)) {
-        observed = await this.polls.report(
-          system.config.id,
-          chunk.map((j) => j.id),
-          sent.after,
-        );
-      }
+      // as its own look at the signalled jobs, once the signal is recorded: the answer then needs
+      // no second look.
+      const signalled = recorded.filter((r) => !r.error).map((r) => r.job.id);
+      const observed =
+        sent?.after !== undefined &&
+        signalled.length > 0 &&
+        (await this.polls.report(system.config.id, signalled, sent.after));
       for (const r of recorded) {
-        out.push({ job: observed ? await this.reread(r.job) : r.job, error: r.error, observed });
+        const seen = observed && !r.error;
+        out.push({ job: seen ? await this.reread(r.job) : r.job, error: r.error, observed: seen });
       }
     }
     return out;

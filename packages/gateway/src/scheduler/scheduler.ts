@@ -80,10 +80,19 @@ export interface SignalResult {
   /** Targets whose remote id no longer carries their tag (or is unknown): nothing was sent them. */
   notThisJob: string[];
   /**
-   * What the queue said of a lone target right after the signal, read in the same command: as a
-   * poll of that job would answer (its final record aside). Absent when it was not read.
+   * What the queue said of the signalled targets right after the signal, read in the same
+   * command (see SignalOptions): as a poll of them would answer. Absent when it was not read, or
+   * did not list every one of them under its id with its tag.
    */
   after?: PollResult;
+}
+
+export interface SignalOptions {
+  /**
+   * Read several targets back in the same command (`SignalResult.after`): one more listing of the
+   * account's jobs, worth it when the caller would look right after. One target always is.
+   */
+  readBack?: boolean;
 }
 
 export interface PollResult {
@@ -145,6 +154,7 @@ export interface Scheduler {
     targets: readonly SignalTarget[],
     mode: SignalMode,
     account: string,
+    options?: SignalOptions,
   ): Promise<SignalResult>;
   /** Refuses what the scheduler would run differently from what the gateway tracks. */
   check(spec: BatchJobSpec, allowedPartitions: readonly string[]): void;

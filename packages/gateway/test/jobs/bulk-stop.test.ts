@@ -11,6 +11,41 @@ afterAll(() => h?.close());
 const sleeper = '#!/bin/bash\nsleep 300\n';
 
 describe('bulk stop', () => {
+  it('answers queued jobs CANCELLED from the stop command’s own read-back: no look after it', async () => {
+    const held = '#!/bin/bash\n#SBATCH --hold\ntrue\n';
+    const jobs = await Promise.all(
+      [1, 2, 3].map((i) => h.submit('carol', { name: `held-bulk-${i}`, script: held })),
+    );
+    for (const j of jobs) await h.waitFor('carol', j.id, hasStatus('PENDING'));
+    const ids = new Set(jobs.map((j) => j.id));
+    // Looks at some jobs (a stop's refresh, focused looks) pass no options; whole cycles do.
+    const scheduler = h.app.systems.get(h.system.id)!.scheduler;
+    const poll = scheduler.poll.bind(scheduler);
+    let looks = 0;
+    scheduler.poll = (asked, accounts, options) => {
+      if (!options && asked.some((j) => ids.has(j.gatewayJobId))) looks++;
+      return poll(asked, accounts, options);
+    };
+    try {
+      const res = await h.call('carol', 'POST', '/v3/jobs/stop', { selector: { ids: [...ids] } });
+      expect(res.status).toBe(200);
+      expect(res.body.results).toHaveLength(3);
+      for (const r of res.body.results) {
+        expect(r).toMatchObject({ outcome: 'stopped', status: 'CANCELLED' });
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(looks).toBe(0);
+    } finally {
+      scheduler.poll = poll;
+    }
+    for (const j of jobs) {
+      expect((await h.call('carol', 'GET', `/v3/jobs/${j.id}`)).body).toMatchObject({
+        status: 'CANCELLED',
+        condition: 'CANCELLED_BY_USER',
+      });
+    }
+  });
+
   it('what-if lists, then stops only the caller’s jobs that match the wildcard', async () => {
     const user = `bulk-${Date.now()}`;
     const sweep = await Promise.all(

@@ -138,6 +138,8 @@ export function stopCommand(
   mode: SignalMode,
   /** Each job's directory as a shell word (jobDirWord): where a phased job's drain goes. */
   jobDir?: (gatewayJobId: string) => string,
+  /** Several targets: list the account's jobs again after the signal (one target always is). */
+  readBackAll = false,
 ): string {
   // One listing of the account's own jobs with their tags; only the ids whose line is exactly
   // "<id>|hpcgate:<job id>" are signalled: a controller that lost its state gives old ids to new
@@ -168,25 +170,30 @@ export function stopCommand(
       : targets.some((t) => t.tasks)
         ? signalTasks(targets, mode)
         : `[ -z "$hpcgate_ids" ] || { ${signalCommand(mode)}; }`,
-    ...(single && !single.tasks ? readBack(single) : []),
+    ...(single && !single.tasks
+      ? readBack(squeueJobCommand(single.remoteJobId))
+      : !single && readBackAll
+        ? readBack(`${TIME} ${commandLine([...SQUEUE_WORDS, '--me'])}`)
+        : []),
   ].join('\n');
 }
 
 /**
- * One target: the queue's word on it right after the signal, in the same command (a cancelled
- * queued job is CANCELLED at once), so that the stop's answer needs no second round trip. The
- * signal's exit status stays the command's; a read-back that fails only prints nothing.
+ * The queue's word on the targets right after the signal, in the same command (a cancelled
+ * queued job is CANCELLED at once), so that the stop's answer needs no second round trip: the
+ * one target by its id, or the account's jobs. The signal's exit status stays the command's; a
+ * read-back that fails only prints nothing.
  */
-function readBack(target: SignalTarget): string[] {
+function readBack(listing: string): string[] {
   return [
     'hpcgate_rc=$?',
     `echo ${AFTER}`,
-    `[ -z "$hpcgate_ids" ] || ${squeueJobCommand(target.remoteJobId)} 2>/dev/null`,
+    `[ -z "$hpcgate_ids" ] || ${listing} 2>/dev/null`,
     'exit $hpcgate_rc',
   ];
 }
 
-/** stopCommand's line after which the queue's lines for its one target follow. */
+/** stopCommand's line after which the queue's lines for its targets follow (see readBack). */
 export const AFTER = 'hpcgate-after';
 
 /** stopCommand's line naming the ids it found carrying their tags (and signalled). */

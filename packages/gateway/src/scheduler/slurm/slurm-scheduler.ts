@@ -12,6 +12,7 @@ import type {
   RemoteJob,
   Scheduler,
   SignalMode,
+  SignalOptions,
   SignalResult,
   SignalTarget,
 } from '../scheduler.js';
@@ -34,6 +35,18 @@ import { parseSacct, parseSbatch, parseSlurmTime } from './parse.js';
 import type { ExecResult, SshLogin } from './ssh-connection.js';
 import { SshJobFiles } from './ssh-job-files.js';
 import { SshPool } from './ssh-pool.js';
+
+/**
+ * A stop's read-back (see stopCommand) as a poll's answer, when it says all there is to say of
+ * the signalled targets: each listed under its id with its tag. Otherwise (an array, whose purged
+ * tasks only the records hold; a job gone from the queue) null: a poll looks instead.
+ */
+function readBackResult(listing: string, targets: readonly SignalTarget[]): PollResult | null {
+  const seen = askedAbout(indexListing(listing), new Set(targets.map((t) => t.remoteJobId)));
+  if (seen.tasks.size > 0) return null;
+  const all = targets.every((t) => seen.byId.get(t.remoteJobId)?.gatewayJobId === t.gatewayJobId);
+  return all ? { ...seen, records: [], commands: 0, incomplete: null } : null;
+}
 
 /** Ids asked of the finished-job records in one command: a bound on its length (~4 KB). */
 const MAX_RECORD_IDS = 500;
@@ -117,10 +130,16 @@ export class SlurmScheduler implements Scheduler {
     targets: readonly SignalTarget[],
     mode: SignalMode,
     account: string,
+    options: SignalOptions = {},
   ): Promise<SignalResult> {
     const r = await this.pool.exec(
       this.loginOf(account),
-      stopCommand(targets, mode, (id) => jobDirWord(this.config.jobsRoot, id)),
+      stopCommand(
+        targets,
+        mode,
+        (id) => jobDirWord(this.config.jobsRoot, id),
+        options.readBack === true,
+      ),
     );
     // scancel exits 0 for a finished or unknown job, and 1 ("Invalid job id") when signalling
     // one: neither is a failure, the caller re-reads the job's real state.
@@ -138,17 +157,10 @@ export class SlurmScheduler implements Scheduler {
     );
     const notThisJob = targets.map((t) => t.remoteJobId).filter((id) => !verified.has(id));
     const result: SignalResult = { sentAt: sentAt ?? new Date().toISOString(), notThisJob };
-    // The read-back of a lone target (see stopCommand): only a job it lists with its tag counts;
-    // an array's tasks are left to a poll, which also reads the records of purged ones.
-    const target = targets[0]!;
-    if (after !== undefined && verified.has(target.remoteJobId)) {
-      const seen = askedAbout(indexListing(after), new Set([target.remoteJobId]));
-      if (
-        seen.tasks.size === 0 &&
-        seen.byId.get(target.remoteJobId)?.gatewayJobId === target.gatewayJobId
-      ) {
-        result.after = { ...seen, records: [], commands: 0, incomplete: null };
-      }
+    const signalled = targets.filter((t) => verified.has(t.remoteJobId));
+    if (after !== undefined && signalled.length > 0) {
+      const readBack = readBackResult(after, signalled);
+      if (readBack) result.after = readBack;
     }
     return result;
   }

@@ -92,3 +92,21 @@ describe('stopCommand, one target', () => {
     }
   });
 });
+
+describe('stopCommand, several targets', () => {
+  const targets = [
+    { remoteJobId: '42', gatewayJobId: 'abc' },
+    { remoteJobId: '43', gatewayJobId: 'def' },
+  ];
+
+  it('signals the ids carrying their tags; lists the account again only when asked to', () => {
+    const listing = '42|hpcgate:abc\n43|hpcgate:zzz\n';
+    const plain = run(stopCommand(targets, 'cancel'), listing);
+    expect(plain.scancel).toEqual(['scancel 42']);
+    expect(plain.stdout).not.toContain(AFTER);
+    const read = run(stopCommand(targets, 'cancel', undefined, true), listing);
+    expect(read.scancel).toEqual(['scancel 42']);
+    expect(read.stdout).toContain(`${VERIFIED} 42\n${AFTER}\nread-back `);
+    expect(read.log.at(-1)).toMatch(/^squeue .*--me$/);
+  });
+});
