@@ -341,11 +341,11 @@ export class SystemMonitor {
         j.remoteJobId ? [{ remoteJobId: j.remoteJobId, gatewayJobId: j.id }] : [],
       );
       // A job Slurm may have without the gateway knowing its id is looked for by its tag.
-      const findTagged = jobs.length < watched.length;
+      const tagged = watched.filter((j) => !j.remoteJobId).map((j) => j.id);
       // Newest jobs' accounts first: the scheduler may follow only so many.
       const accounts = [...new Set(watched.map(this.accountOf).reverse())];
       this.scheduler.follow(accounts, (a, account) => this.announced(a, account));
-      result = await this.scheduler.poll(jobs, accounts, { findTagged });
+      result = await this.scheduler.poll(jobs, accounts, { tagged });
       // Lost during the poll (the database went quiet): the new holder judges these jobs.
       if (!this.lease.held()) throw new Error('the poll lease passed to another replica');
       const reconciled = await this.reconciler.reconcile(watched, result);

@@ -126,8 +126,11 @@ export interface Announcement {
 }
 
 export interface PollOptions {
-  /** List every job of the accounts, not only the asked-for ids (see Scheduler.poll). */
-  findTagged?: boolean;
+  /**
+   * hpcgate ids of jobs whose remote id the gateway never learnt (a submission cut short): they
+   * are looked for by their tag among the accounts' jobs (see Scheduler.poll).
+   */
+  tagged?: readonly string[];
 }
 
 /** The ways to stop a job that the scheduler itself carries out (`terminate` is the gateway's). */
@@ -161,9 +164,8 @@ export interface Scheduler {
   /**
    * The state of many jobs of the given accounts at once, in a constant number of remote
    * commands whatever the number of jobs and accounts. A job the queue no longer lists under its
-   * id with its tag is looked for in the final records. `byTag` may hold only the asked-for jobs
-   * (one job is asked about alone) unless `findTagged`: then every job of `accounts` is listed,
-   * so that a job whose remote id the gateway never learnt is found by its tag.
+   * id with its tag is looked for in the final records. `byTag` holds the jobs listed with a tag:
+   * at least the asked-for ones and those of `tagged` that the accounts' jobs include.
    */
   poll(
     jobs: readonly SignalTarget[],

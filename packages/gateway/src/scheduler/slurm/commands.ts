@@ -86,16 +86,63 @@ export const MAX_USERS_FILTER = 100;
 
 /**
  * Every job of these Unix accounts that the controller still holds, finished ones included, in
- * one listing; all users' jobs when there are many accounts (or none given).
+ * one listing; all users' jobs when there are many accounts (or none given). With `only` (the
+ * watched jobs' ids) and `tags` (the hpcgate ids of watched jobs whose Slurm id is not known),
+ * the cluster itself keeps just their lines: the controller holds an hour of finished jobs
+ * (MinJobAge), thousands of lines per account, and none of the others need cross the connection
+ * or be parsed here. squeue's own `--jobs` would filter too, but compares every job with every id
+ * (slower than the whole listing from a few hundred ids on); awk looks each line up in a table.
  */
-export function squeueCommand(accounts: readonly string[] = []): string {
+export function squeueCommand(
+  accounts: readonly string[] = [],
+  only: readonly string[] = [],
+  tags: readonly string[] = [],
+): string {
   const words = [...SQUEUE_WORDS];
   const users = [...new Set(accounts)].sort();
   if (users.length > 0 && users.length <= MAX_USERS_FILTER) {
     words.push(`--users=${users.map(assertAccount).join(',')}`);
   }
-  return `${TIME} ${commandLine(words)}`;
+  return onlyJobs(`${TIME} ${commandLine(words)}`, only, tags);
 }
+
+/**
+ * A listing cut down on the cluster to the lines of these ids (an array's tasks by the array's
+ * id) or tags; the whole listing without any, or with too many. POSIX sh has no pipefail:
+ * squeue's exit status goes through the pipe as a line of its own, and awk exits with it.
+ */
+function onlyJobs(listing: string, only: readonly string[], tags: readonly string[] = []): string {
+  const count = only.length + tags.length;
+  if (count === 0 || count > MAX_FILTER_IDS || !tags.every((t) => TAG_WORD.test(t))) {
+    return listing;
+  }
+  const awk = [
+    'awk',
+    '-F|',
+    '-v',
+    `ids=${only.map(assertJobId).join(',')}`,
+    '-v',
+    `tags=${tags.map((t) => `${TAG_PREFIX}${t}`).join(',')}`,
+    ONLY_JOBS,
+  ];
+  return `{ ${listing} || echo "${LISTING_FAILED} $?"; } | ${commandLine(awk)}`;
+}
+
+/** Above this many ids and tags, the whole listing is sent (or the command line would be ~50 KB). */
+export const MAX_FILTER_IDS = 5_000;
+/** What a tag may hold to be filtered on (the gateway's own ids; awk reads -v values' escapes). */
+const TAG_WORD = /^[A-Za-z0-9_-]{1,64}$/;
+const LISTING_FAILED = 'hpcgate-listing-failed';
+/** SQUEUE_FIELDS' 9th field is the comment, where the tag is. */
+const ONLY_JOBS = [
+  'BEGIN {',
+  '  n = split(ids, a, ","); for (i = 1; i <= n; i++) want[a[i]] = 1',
+  '  n = split(tags, a, ","); for (i = 1; i <= n; i++) tagged[a[i]] = 1',
+  '}',
+  `/^${LISTING_FAILED} [0-9]+$/ { rc = $0; sub(/.* /, "", rc); next }`,
+  '{ split($1, id, "_"); if ((id[1] in want) || ($9 in tagged)) print }',
+  'END { exit rc + 0 }',
+].join('\n');
 
 /**
  * One job, finished or not, whoever it belongs to: the controller answers about that job alone
@@ -173,7 +220,12 @@ export function stopCommand(
     ...(single && !single.tasks
       ? readBack(squeueJobCommand(single.remoteJobId))
       : !single && readBackAll
-        ? readBack(`${TIME} ${commandLine([...SQUEUE_WORDS, '--me'])}`)
+        ? readBack(
+            onlyJobs(
+              `${TIME} ${commandLine([...SQUEUE_WORDS, '--me'])}`,
+              targets.map((t) => t.remoteJobId),
+            ),
+          )
         : []),
   ].join('\n');
 }

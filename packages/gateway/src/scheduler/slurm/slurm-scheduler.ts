@@ -202,16 +202,18 @@ export class SlurmScheduler implements Scheduler {
     const remoteJobIds = jobs.map((j) => j.remoteJobId);
     let commands = 1;
     let listing: string;
-    if (!options.findTagged && jobs.length === 1) {
+    const tagged = options.tagged ?? [];
+    if (tagged.length === 0 && jobs.length === 1) {
       listing = await this.listJob(jobs[0]!.remoteJobId);
     } else {
+      // Only the lines of the asked-for jobs, and of those looked for by their tags.
       try {
-        listing = await this.run('squeue', squeueCommand(accounts));
+        listing = await this.run('squeue', squeueCommand(accounts, remoteJobIds, tagged));
       } catch (err) {
         // One account the cluster no longer knows must not blind the gateway to everyone's jobs.
         if (!(err instanceof SchedulerCommandError && /invalid user/i.test(err.stderr))) throw err;
         commands++;
-        listing = await this.run('squeue', squeueCommand());
+        listing = await this.run('squeue', squeueCommand([], remoteJobIds, tagged));
       }
     }
     const queue = indexListing(listing);

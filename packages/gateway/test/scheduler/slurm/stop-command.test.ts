@@ -18,7 +18,7 @@ const fake = (name: string, body: string) => {
 fake('date', 'echo 1700000000');
 fake(
   'squeue',
-  'case "$*" in *"--format=%F|%k"*) printf "%s" "$FAKE_LISTING"; exit "$FAKE_LISTING_EXIT";; esac\nprintf "%s\\n" "read-back $*"',
+  'case "$*" in *"--format=%F|%k"*) printf "%s" "$FAKE_LISTING"; exit "$FAKE_LISTING_EXIT";; esac\nprintf "%s\\n" "42|read-back $*"',
 );
 fake('scancel', 'exit 0');
 
@@ -50,7 +50,7 @@ describe('stopCommand, one target', () => {
       '41|hpcgate:zzz\n42|hpcgate:abc\n',
     );
     expect(scancel).toEqual(['scancel 42']);
-    expect(stdout).toContain(`${VERIFIED} 42\n${AFTER}\nread-back `);
+    expect(stdout).toContain(`${VERIFIED} 42\n${AFTER}\n42|read-back `);
     // The read-back asks about that job alone.
     expect(log.at(-1)).toMatch(/^squeue .*--jobs=42$/);
   });
@@ -86,7 +86,7 @@ describe('stopCommand, one target', () => {
     try {
       const r = run(stopCommand([target], 'cancel'), '42|hpcgate:abc\n');
       expect(r.status).toBe(1);
-      expect(r.stdout).toContain(`${AFTER}\nread-back `);
+      expect(r.stdout).toContain(`${AFTER}\n42|read-back `);
     } finally {
       fake('scancel', 'exit 0');
     }
@@ -106,7 +106,9 @@ describe('stopCommand, several targets', () => {
     expect(plain.stdout).not.toContain(AFTER);
     const read = run(stopCommand(targets, 'cancel', undefined, true), listing);
     expect(read.scancel).toEqual(['scancel 42']);
-    expect(read.stdout).toContain(`${VERIFIED} 42\n${AFTER}\nread-back `);
+    expect(read.stdout).toContain(`${VERIFIED} 42\n${AFTER}\n42|read-back `);
     expect(read.log.at(-1)).toMatch(/^squeue .*--me$/);
+    // Only the targets' lines come back.
+    expect(stopCommand(targets, 'cancel', undefined, true)).toContain("'ids=42,43'");
   });
 });
