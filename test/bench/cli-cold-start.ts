@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -49,6 +50,9 @@ const run = promisify(execFile);
 // Once each, untimed: a first run of the CLI may write its code cache.
 for (const args of Object.values(commands)) await run(process.execPath, args, { env: childEnv });
 const times: Record<Name, number[]> = { bare: [], http: [], help: [], get: [] };
+// Other work on the machine slows the CLI (more CPU per run) more than the baselines.
+const load = () => loadavg()[0]!.toFixed(2);
+const loadBefore = load();
 for (let i = 0; i < N; i++) {
   for (const [name, args] of Object.entries(commands) as [Name, string[]][]) {
     const t = performance.now();
@@ -67,7 +71,7 @@ const m = Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, median(x
 const row = (label: string, name: Name, note: string) =>
   `${label.padEnd(34)} median ${m[name].toFixed(1).padStart(6)} ms  n=${N}  ${note}`;
 const helpLimit = 1.3 * m.bare + 20;
-console.log(`\nCLI cold start (${N} runs each, in turns)`);
+console.log(`\nCLI cold start (${N} runs each, in turns; load average ${loadBefore} → ${load()})`);
 console.log(row('node -e 0', 'bare', '(reference)'));
 console.log(row('node + node:http GET /v3/jobs/{id}', 'http', '(baseline)'));
 console.log(

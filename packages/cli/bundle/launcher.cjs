@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 'use strict';
-// `hpcgate`: runs the bundled CLI (and, when a command needs it, the bundled SDK) through V8's code
-// cache, as Node 22's module.enableCompileCache() would: a run starts from the bytecode an earlier
-// run compiled instead of parsing and compiling a megabyte of JavaScript again. The cache of each
+// `hpcgate`: runs the bundled CLI (and, when a command needs them, the other bundles: yargs, the
+// SDK, the contract, openid-client…) through V8's code cache, as Node 22's
+// module.enableCompileCache() would: a run starts from the bytecode an earlier run compiled
+// instead of parsing and compiling the JavaScript again. The cache of each
 // bundle sits beside it, per Node version; a missing one is written by the first run that loads
 // the bundle (when the directory is writable), and one V8 rejects is simply not used. The bundles'
 // names carry a hash of their content, so a cache always belongs to the very text it was made from.
-// build.mjs fills in the two names.
+// build.mjs fills in the names.
 const { accessSync, constants, readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { Script } = require('node:vm');
 
 const CLI = 'cli.cjs';
-const SDK = 'sdk.cjs';
+/** The bundles the others `require('./<name>')`, loaded the first time one does. */
+const LAZY = new Set(['sdk.cjs']);
 const tag = `${process.version}-${process.arch}`;
 const loaded = new Map();
 const toWrite = [];
@@ -25,12 +27,10 @@ function load(name) {
   } catch {
     // None yet: made at exit.
   }
-  // A `#!` line is only allowed at the very start of a file; it becomes a comment here.
-  const source = readFileSync(file, 'utf8').replace(/^#!/, '//');
-  const script = new Script(
-    `(function (exports, require, module, __filename, __dirname) {\n${source}\n})`,
-    { filename: file, lineOffset: -1, cachedData },
-  );
+  // Each bundle is one function expression, `(function (exports, require, module, __filename,
+  // __dirname) {…})`, written so by build (no copy of its text to wrap it); ASCII only (esbuild
+  // escapes the rest), so read as latin1, the cheapest decoding.
+  const script = new Script(readFileSync(file, 'latin1'), { filename: file, cachedData });
   if (!cachedData) toWrite.push({ script, cacheFile });
   const module = { exports: {} };
   loaded.set(name, module);
@@ -40,10 +40,11 @@ function load(name) {
   return module.exports;
 }
 
-/** What the bundles `require`: the SDK bundle through `load`, anything else (Node's) as usual. */
+/** What the bundles `require`: the other bundles through `load`, anything else (Node's) as usual. */
 function bundleRequire(id) {
-  if (id !== `./${SDK}`) return require(id);
-  return loaded.get(SDK)?.exports ?? load(SDK);
+  const name = id.startsWith('./') ? id.slice(2) : undefined;
+  if (!name || !LAZY.has(name)) return require(id);
+  return loaded.get(name)?.exports ?? load(name);
 }
 
 process.once('exit', () => {

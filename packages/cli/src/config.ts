@@ -1,8 +1,19 @@
+import { readFile } from 'node:fs';
 import { join } from 'node:path';
 import { usage } from './errors.js';
 
-/** node:fs/promises, loaded by the first command that touches the file (not by `--help`). */
+/**
+ * node:fs/promises, loaded by the first command that writes the file: loading it takes readline,
+ * fs watchers and more along, which a command that only reads the file (through node:fs, loaded
+ * with Node anyway) does without.
+ */
 const fsp = () => import('node:fs/promises');
+
+function readText(path: string): Promise<string> {
+  return new Promise((resolve, reject) =>
+    readFile(path, 'utf8', (err, text) => (err ? reject(err) : resolve(text))),
+  );
+}
 
 export interface Profile {
   url?: string;
@@ -55,10 +66,9 @@ export function configPath(env: NodeJS.ProcessEnv): string | undefined {
 export async function readConfig(env: NodeJS.ProcessEnv): Promise<ConfigFile> {
   const path = configPath(env);
   if (!path) return { profiles: {} };
-  const { readFile } = await fsp();
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readText(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { profiles: {} };
     throw usage(`cannot read ${path}: ${(err as Error).message}`);
