@@ -97,6 +97,12 @@ export interface SubscriptionStore {
   ofOwners(owners: readonly string[]): Promise<SubscriptionRecord[]>;
   /** Where the deliverer has read up to; on the very first start, the last event id (now). */
   cursor(): Promise<number>;
+  /**
+   * With no subscription at all, the last event id: no event up to it can ever be delivered (a
+   * subscription made later starts after it), so the feeder need not read them. Null when some
+   * subscription exists. One snapshot: both are read at the same moment.
+   */
+  unsubscribedUpTo(): Promise<number | null>;
   /** Every owner's events with a gateway-wide id above `afterId`, in id order, at most `limit`. */
   eventsAfter(afterId: number, limit: number): Promise<FeedEvent[]>;
   /**

@@ -90,6 +90,13 @@ export class EventFeeder {
       this.waitingForRoom = true;
       return false;
     }
+    // Nobody subscribed (the usual case on a gateway without webhooks): nothing to read. The
+    // cursor moves here only; a restart reads from the stored one, and finds nothing due either.
+    const unsubscribed = await this.store.unsubscribedUpTo();
+    if (unsubscribed !== null) {
+      this.cursor = Math.max(this.cursor, unsubscribed);
+      return false;
+    }
     const events = await this.store.eventsAfter(this.cursor, FEED_BATCH);
     if (events.length === 0 || this.closed) return false;
     const owners = [...new Set(events.map((e) => e.job.owner))];

@@ -126,6 +126,15 @@ export class PgSubscriptionStore implements SubscriptionStore {
     return rows.map(subscriptionFromRow);
   }
 
+  async unsubscribedUpTo(): Promise<number | null> {
+    // One statement, one snapshot.
+    const { rows } = await this.pool.query<{ subscribed: boolean; last: string }>(
+      `SELECT EXISTS (SELECT 1 FROM webhook_subscriptions) AS subscribed,
+              (SELECT COALESCE(MAX(id), 0) FROM job_events) AS last`,
+    );
+    return rows[0]!.subscribed ? null : Number(rows[0]!.last);
+  }
+
   async cursor(): Promise<number> {
     // The first start: no subscription can have wanted anything before now. Two statements, so
     // that the read sees a row another gateway inserted at the same moment (it waited on it).

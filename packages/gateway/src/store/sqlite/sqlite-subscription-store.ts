@@ -112,6 +112,16 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
     })();
   }
 
+  async unsubscribedUpTo(): Promise<number | null> {
+    const row = this.db
+      .prepare(
+        `SELECT EXISTS (SELECT 1 FROM webhook_subscriptions) AS subscribed,
+                (SELECT COALESCE(MAX(id), 0) FROM job_event_ids) AS last`,
+      )
+      .get() as { subscribed: number; last: number };
+    return row.subscribed ? null : row.last;
+  }
+
   async eventsAfter(afterId: number, limit: number): Promise<FeedEvent[]> {
     // A range of the ids' primary key: cheap however long the history.
     const rows = this.db

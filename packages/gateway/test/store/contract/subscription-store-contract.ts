@@ -109,6 +109,18 @@ export function describeSubscriptionStore(
         expect(await subs.get('a\u0000b')).toBeUndefined();
       });
 
+      it('says up to which event nothing can be delivered while nobody subscribed; null once one did', async () => {
+        await addJob();
+        const { eventId } = await addJob('bob');
+        expect(await subs.unsubscribedUpTo()).toBe(eventId);
+        const made = await subs.create(sub(), 5);
+        // A subscription made now starts after those events: the feeder skipping them loses it nothing.
+        expect(made?.fromEventId).toBe(eventId);
+        expect(await subs.unsubscribedUpTo()).toBeNull();
+        await subs.delete(made!.id);
+        expect(await subs.unsubscribedUpTo()).toBe(eventId);
+      });
+
       it('the per-user bound counts that user only, and a refusal stores nothing', async () => {
         expect(await subs.create(sub(), 2)).toBeDefined();
         expect(await subs.create(sub(), 2)).toBeDefined();
