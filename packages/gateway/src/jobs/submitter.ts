@@ -46,9 +46,12 @@ const REPLY_LOST = /socket timed out|zero bytes were transmitted|communication c
 /** sbatch's words for a controller that did not take the job, for now. */
 const NOT_NOW =
   /unable to contact slurm controller|connect failure|connection refused|temporarily unable|resource temporarily unavailable|backup controller in standby/i;
-/** SSH failures before the command was sent (SshConnection's and SshPool's words). */
+/**
+ * SSH failures before the command was sent (SshConnection's and SshPool's words), and a job of a
+ * batch whose command ended before its turn (SlurmScheduler's).
+ */
 const NOT_SENT =
-  /^cannot connect|^cannot open an SSH channel|closed during the handshake|are busy$|private key for/;
+  /^cannot connect|^cannot open an SSH channel|closed during the handshake|are busy$|private key for|^not sent:/;
 
 export function submitFailure(err: unknown): SubmitFailure {
   if (err instanceof SchedulerCommandError && err.exitCode !== null) {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { SchedulerCommandError, SchedulerTimeoutError } from '../../src/scheduler/errors.js';
+import { submitFailure } from '../../src/jobs/submitter.js';
+import {
+  SchedulerCommandError,
+  SchedulerTimeoutError,
+  SchedulerUnavailableError,
+} from '../../src/scheduler/errors.js';
 import { sbatchCommand } from '../../src/scheduler/slurm/commands.js';
 import { SlurmScheduler } from '../../src/scheduler/slurm/slurm-scheduler.js';
 import type { ExecOptions, ExecResult } from '../../src/scheduler/slurm/ssh-connection.js';
@@ -101,6 +106,115 @@ describe('SlurmScheduler.submit', () => {
     expect(err).toBeInstanceOf(SchedulerCommandError);
     expect(err).toMatchObject({ exitCode: 1 });
     expect((err as SchedulerCommandError).stderr).toMatch(/Invalid partition/);
+    scheduler.close();
+  });
+});
+
+describe('SlurmScheduler.submit, several at once', () => {
+  // One batch at a time (maxChannels 2): the first submit goes alone, the next ones wait for it
+  // and go together in one command, whose answer the fake pool writes as the cluster would.
+  const config = parseConfig({
+    auth: { issuer: 'https://issuer.test', audience: 'hpcgate', jwksFile: '/unused' },
+    systems: [
+      {
+        id: 'c',
+        host: 'c.invalid',
+        hostKey: 'insecure-accept-any',
+        user: 'svc',
+        privateKeyPath: '/unused',
+        userKeysDir: '/unused',
+        commandTimeoutMs: 30_000,
+        maxChannels: 2,
+      },
+    ],
+  }).systems[0]!;
+  const ids = [1, 2, 3, 4, 5].map((i) => `0b5c3f7e-1d2a-4c8e-9f10-2a3b4c5d6e7${i}`);
+
+  /** Answers the first (single) command with an id, the batch with `batch(nonce)`. */
+  function batching(batch: (nonce: string) => ExecResult) {
+    const scheduler = new SlurmScheduler(config);
+    const sent: { command: string; stdin: string }[] = [];
+    let release!: () => void;
+    const first = new Promise<void>((r) => {
+      release = r;
+    });
+    (scheduler as unknown as { pool: unknown }).pool = {
+      exec: async (_login: unknown, command: string, options?: ExecOptions) => {
+        sent.push({ command, stdin: options?.stdin ?? '' });
+        if (sent.length === 1) {
+          await first;
+          return { code: 0, stdout: '100\n', stderr: '' };
+        }
+        const nonce = /hpcgate-batch-[0-9a-f]{32}/.exec(options?.stdin ?? '')![0];
+        return batch(nonce);
+      },
+      close: () => {},
+    };
+    const outcomes = ids.map((id) =>
+      scheduler.submit(sampleSpec({ gatewayJobId: id }), 'alice').catch((e: unknown) => e),
+    );
+    setImmediate(release);
+    return { scheduler, sent, outcomes };
+  }
+
+  it('one command for the waiting ones; each job its own outcome, none failing the others', async () => {
+    const { scheduler, sent, outcomes } = batching((n) => ({
+      // Killed by the remote timeout while the third job's sbatch ran.
+      code: 124,
+      stdout: `\n${n} 0 start\n101\n\n${n} 0 exit 0\n\n${n} 1 start\nsbatch: error: Batch job submission failed: Invalid partition name specified\n\n${n} 1 exit 1\n\n${n} 2 start\n`,
+      stderr: '',
+    }));
+    const [alone, ok, refused, cut, notRun] = await Promise.all(outcomes);
+    expect(alone).toBe('100');
+    expect(ok).toBe('101');
+    expect(refused).toBeInstanceOf(SchedulerCommandError);
+    expect(submitFailure(refused)).toBe('refused');
+    expect((refused as SchedulerCommandError).stderr).toMatch(/Invalid partition/);
+    // Cut under way: it may be queued (looked for by its tag before any other run).
+    expect(cut).toBeInstanceOf(SchedulerTimeoutError);
+    expect(submitFailure(cut)).toBe('unanswered');
+    // Never started: nothing sent, tried again after a pause.
+    expect(submitFailure(notRun)).toBe('passing');
+    expect((notRun as Error).message).toMatch(/^not sent: /);
+    // The batch: under the remote timeout, each job's tag in its own sbatch line, in order.
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.command).toMatch(
+      /^'timeout' '--signal=TERM' '--kill-after=2s' '27s' 'sh' '-s'$/,
+    );
+    const tags = [...sent[1]!.stdin.matchAll(/'--comment=hpcgate:([^']+)'/g)].map((m) => m[1]);
+    expect(tags).toEqual(ids.slice(1));
+    scheduler.close();
+  });
+
+  it('a shell that failed before any job: each job fails with its words, as alone', async () => {
+    const stderr = 'sh: 1: HPCGATE_ROOT: is not set on the cluster';
+    const { scheduler, outcomes } = batching(() => ({ code: 2, stdout: '', stderr }));
+    const [, ...rest] = await Promise.all(outcomes);
+    for (const err of rest) {
+      expect(err).toBeInstanceOf(SchedulerCommandError);
+      expect((err as SchedulerCommandError).stderr).toBe(stderr);
+    }
+    scheduler.close();
+  });
+
+  it('a lost connection under the batch: every job in it unanswered', async () => {
+    const scheduler = new SlurmScheduler(config);
+    let calls = 0;
+    (scheduler as unknown as { pool: unknown }).pool = {
+      exec: async () => {
+        if (++calls === 1) return { code: 0, stdout: '100\n', stderr: '' };
+        throw new SchedulerUnavailableError(
+          'c',
+          'the connection dropped before the command finished',
+        );
+      },
+      close: () => {},
+    };
+    const outcomes = await Promise.all(
+      ids.map((id) => scheduler.submit(sampleSpec({ gatewayJobId: id }), 'alice').catch((e) => e)),
+    );
+    expect(outcomes[0]).toBe('100');
+    for (const err of outcomes.slice(1)) expect(submitFailure(err)).toBe('unanswered');
     scheduler.close();
   });
 });

@@ -1,6 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { submitFailure } from '../../src/jobs/submitter.js';
+import { SlurmScheduler } from '../../src/scheduler/slurm/slurm-scheduler.js';
 import type { SshConnection } from '../../src/scheduler/slurm/ssh-connection.js';
 import { type Harness, hasStatus, startHarness } from '../helpers/harness.js';
+import { sampleSpec } from '../helpers/sample-spec.js';
+import { sandboxSystem } from '../helpers/sandbox-config.js';
 
 // On the sandbox: an sbatch that takes longer than the gateway waits (as a busy controller makes
 // it) is stopped on the cluster before the gateway gives up, so it cannot queue the job later;
@@ -9,10 +14,12 @@ import { type Harness, hasStatus, startHarness } from '../helpers/harness.js';
 //
 // Only the account `demo` (which no other test uses) gets the slow sbatch: a wrapper earlier on
 // its PATH, set at the top of its ~/.bashrc (before the line that returns early for the
-// non-interactive shells that ssh commands run in). The first sbatch of the test sleeps 20 s,
-// then execs the real one; later ones are not slowed. slurmctld itself is never touched.
+// non-interactive shells that ssh commands run in). The first sbatch of a job named slow-sbatch
+// sleeps 20 s (slow-batch: 6 s), then execs the real one; later ones and other names are not
+// slowed. slurmctld itself is never touched.
 const COMMAND_TIMEOUT_MS = 4_000;
 const SLOW_S = 20;
+const BATCH_SLOW_S = 6;
 const MARK = '# hpcgate-test-slow-sbatch';
 const BIN = '$HOME/.hpcgate-test-bin';
 
@@ -20,7 +27,7 @@ const uninstall = `sed -i '/${MARK}$/d' ~/.bashrc; rm -rf ${BIN}`;
 const install = [
   uninstall,
   `mkdir -p ${BIN}`,
-  `printf '%s\\n' '#!/bin/sh' 'if mkdir "$HOME/.hpcgate-test-bin/slowed" 2>/dev/null; then sleep ${SLOW_S}; fi' 'exec /usr/bin/sbatch "$@"' > ${BIN}/sbatch`,
+  `printf '%s\\n' '#!/bin/sh' 's=' 'for a; do case "$a" in --job-name=slow-sbatch) s=${SLOW_S};; --job-name=slow-batch) s=${BATCH_SLOW_S};; esac; done' 'if [ -n "$s" ] && mkdir "$HOME/.hpcgate-test-bin/slowed-$s" 2>/dev/null; then sleep "$s"; fi' 'exec /usr/bin/sbatch "$@"' > ${BIN}/sbatch`,
   `chmod 755 ${BIN}/sbatch`,
   `sed -i '1i export PATH="$HOME/.hpcgate-test-bin:$PATH" ${MARK}' ~/.bashrc`,
 ].join(' && ');
@@ -78,4 +85,42 @@ describe('an sbatch slower than the gateway waits', () => {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     expect(await carrying(job.id)).toEqual([queued.remoteJobId]);
   }, 60_000);
+});
+
+describe('an sbatch slower than the gateway waits, among submits sent together', () => {
+  it('stops the batch there: the cut job is unanswered, the next one not sent, none lands late', async () => {
+    // One batch at a time: the first submit goes alone, the other three together.
+    const scheduler = new SlurmScheduler(
+      sandboxSystem({ commandTimeoutMs: COMMAND_TIMEOUT_MS, maxChannels: 2 }),
+    );
+    const started = Date.now();
+    const queued: string[] = [];
+    const specs = ['quick-0', 'quick-1', 'slow-batch', 'quick-3'].map((name) =>
+      sampleSpec({ gatewayJobId: randomUUID(), name, command: 'sleep 60' }),
+    );
+    try {
+      const outcomes = await Promise.all(
+        specs.map((s) => scheduler.submit(s, 'demo').catch((e: unknown) => e)),
+      );
+      queued.push(...outcomes.filter((o): o is string => typeof o === 'string'));
+      expect(outcomes[0]).toMatch(/^\d+$/);
+      expect(outcomes[1]).toMatch(/^\d+$/);
+      expect(submitFailure(outcomes[2])).toBe('unanswered');
+      expect((outcomes[2] as Error).message).toMatch(/sbatch did not answer within 4 s on sandbox/);
+      expect(submitFailure(outcomes[3])).toBe('passing');
+      expect((outcomes[3] as Error).message).toMatch(/^not sent: /);
+      // Nothing of the batch is left running there.
+      const left = await demo.exec(`pgrep -u "$USER" -f '^sleep ${BATCH_SLOW_S}$' || true`);
+      expect(left.stdout.trim()).toBe('');
+      // Past the time the slowed sbatch would have queued its job: only the answered ones landed.
+      const wait = started + (BATCH_SLOW_S + 3) * 1000 - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const landed = await Promise.all(specs.map((s) => carrying(s.gatewayJobId)));
+      expect(landed).toEqual([[outcomes[0]], [outcomes[1]], [], []]);
+    } finally {
+      scheduler.close();
+      // By id: the copies that may have landed late are asserted away above.
+      if (queued.length > 0) await demo.exec(`scancel ${queued.join(' ')}`);
+    }
+  }, 30_000);
 });

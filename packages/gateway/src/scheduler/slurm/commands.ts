@@ -26,8 +26,17 @@ export function sbatchCommand(
   jobDir: string,
   commandTimeoutMs?: number,
 ): string {
+  const timeout =
+    commandTimeoutMs === undefined ? '' : `${commandLine(remoteTimeoutWords(commandTimeoutMs))} `;
+  return `${makeJobDir(jobDir)}\n${timeout}${sbatchLine(spec)}`;
+}
+
+/**
+ * The sbatch command line of one job, the script on stdin, once `hpcgate_d` holds its job
+ * directory's physical path (as makeJobDir sets it).
+ */
+export function sbatchLine(spec: BatchJobSpec): string {
   const words = [
-    ...(commandTimeoutMs === undefined ? [] : timeoutWords(commandTimeoutMs)),
     'sbatch',
     '--parsable',
     `--job-name=${spec.name}`,
@@ -54,19 +63,23 @@ export function sbatchCommand(
     `--error="$hpcgate_d"/stderr${suffix}`,
     ...(spec.workingDir ? [] : ['--chdir="$hpcgate_d"']),
   ];
-  return `${makeJobDir(jobDir)}\n${commandLine(words)} ${logs.join(' ')}`;
+  return `${commandLine(words)} ${logs.join(' ')}`;
+}
 
-  function timeoutWords(t: number): string[] {
-    const margin = Math.min(1_000, t / 10);
-    const killAfter = Math.min(2_000, t / 10);
-    const seconds = (ms: number) => `${Number((Math.floor(ms) / 1000).toFixed(3))}s`;
-    return [
-      'timeout',
-      '--signal=TERM',
-      `--kill-after=${seconds(killAfter)}`,
-      seconds(t - killAfter - margin),
-    ];
-  }
+/**
+ * `timeout` words that end a remote command a margin before the gateway stops waiting
+ * (`t`, its commandTimeoutMs): TERM after t - 3 s, KILL 2 s later (tenths of t when short).
+ */
+export function remoteTimeoutWords(t: number): string[] {
+  const margin = Math.min(1_000, t / 10);
+  const killAfter = Math.min(2_000, t / 10);
+  const seconds = (ms: number) => `${Number((Math.floor(ms) / 1000).toFixed(3))}s`;
+  return [
+    'timeout',
+    '--signal=TERM',
+    `--kill-after=${seconds(killAfter)}`,
+    seconds(t - killAfter - margin),
+  ];
 }
 
 /**

@@ -2,7 +2,11 @@ import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutionSystemConfig } from '../../config/schema.js';
 import { InvalidJobRequestError } from '../../domain/errors.js';
-import { SchedulerCommandError, SchedulerTimeoutError } from '../errors.js';
+import {
+  SchedulerCommandError,
+  SchedulerTimeoutError,
+  SchedulerUnavailableError,
+} from '../errors.js';
 import type { JobFiles } from '../job-files.js';
 import type {
   Announcement,
@@ -23,6 +27,7 @@ import {
   assertAccount,
   sacctCommand,
   sbatchCommand,
+  sbatchLine,
   squeueCommand,
   squeueJobCommand,
   stopCommand,
@@ -35,6 +40,17 @@ import { parseSacct, parseSbatch, parseSlurmTime } from './parse.js';
 import type { ExecResult, SshLogin } from './ssh-connection.js';
 import { SshJobFiles } from './ssh-job-files.js';
 import { SshPool } from './ssh-pool.js';
+import {
+  type BatchJob,
+  batchJobBytes,
+  batchNonce,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_JOBS,
+  parseSubmitBatch,
+  submitBatchCommand,
+  submitBatchScript,
+} from './submit-batch.js';
+import { Batcher, type Settled } from './submit-batcher.js';
 
 /**
  * A stop's read-back (see stopCommand) as a poll's answer, when it says all there is to say of
@@ -62,6 +78,8 @@ export class SlurmScheduler implements Scheduler {
   private readonly pool: SshPool;
   private readonly service: SshLogin;
   private readonly followers: AnnouncementFollowers;
+  /** Each account's submits: alone when none is under way, together when some are. */
+  private readonly submits: Batcher<BatchJob, string>;
 
   constructor(
     private readonly config: ExecutionSystemConfig,
@@ -78,6 +96,24 @@ export class SlurmScheduler implements Scheduler {
       warn,
       // A quarter of the connections at most, each a stream of its own account.
       Math.max(1, Math.floor(config.maxConnections / 4)),
+    );
+    this.submits = new Batcher(
+      // Two channels of the account's connection left for its stops and file reads. Each batch
+      // runs its jobs one after the other: several at once hide sbatch's waits on the controller.
+      {
+        inFlight: Math.max(1, config.maxChannels - 2),
+        maxItems: MAX_BATCH_JOBS,
+        maxBytes: MAX_BATCH_BYTES,
+      },
+      batchJobBytes,
+      async (account, jobs) => {
+        if (jobs.length > 1) return this.submitMany(jobs, account);
+        try {
+          return [{ ok: true, value: await this.submitOne(jobs[0]!, account) }];
+        } catch (error) {
+          return [{ ok: false, error }];
+        }
+      },
     );
   }
 
@@ -101,23 +137,84 @@ export class SlurmScheduler implements Scheduler {
    * sbatch as `account`, under a remote `timeout` that ends it before the gateway stops waiting
    * (see sbatchCommand). Throws SchedulerTimeoutError when no answer came (the job may be queued
    * all the same), SchedulerCommandError with sbatch's exit code and words when it answered no.
+   * Submits of one account that arrive while its earlier ones are under way are sent together
+   * (submit-batch.ts): one remote command for many jobs, each with its own outcome.
    */
   async submit(spec: BatchJobSpec, account: string): Promise<string> {
+    const jobDir = jobDirWord(this.config.jobsRoot, spec.gatewayJobId);
+    const script = batchScript(spec, jobDir, this.config.jobsRoot);
+    return this.submits.add(account, { spec, jobDir, script, sbatch: sbatchLine(spec) });
+  }
+
+  /** One job alone: its own sbatch command, the wrapper on stdin. */
+  private async submitOne(job: BatchJob, account: string): Promise<string> {
     const { commandTimeoutMs } = this.config;
-    const dir = jobDirWord(this.config.jobsRoot, spec.gatewayJobId);
     const r = await this.pool.exec(
       this.loginOf(account),
-      sbatchCommand(spec, dir, commandTimeoutMs),
-      {
-        stdin: batchScript(spec, dir, this.config.jobsRoot),
-      },
+      sbatchCommand(job.spec, job.jobDir, commandTimeoutMs),
+      { stdin: job.script },
     );
-    // An id printed counts whatever came after it (the timeout may have struck right after).
-    const id = parseSbatch(r.stdout);
-    if (id) return id;
     // `timeout` stopped it (TERM: 124, KILL: 137): sbatch's request may have reached the
     // controller, which may queue the job; nothing of this run is left to queue it later.
-    if (r.code === 124 || r.code === 137) {
+    return this.submitted(r, r.code === 124 || r.code === 137);
+  }
+
+  /** Several jobs in one remote command, one after the other; each gets its own outcome. */
+  private async submitMany(jobs: BatchJob[], account: string): Promise<Settled<string>[]> {
+    const nonce = batchNonce();
+    const r = await this.pool.exec(
+      this.loginOf(account),
+      submitBatchCommand(this.config.commandTimeoutMs),
+      { stdin: submitBatchScript(jobs, nonce) },
+    );
+    const stopped = r.code === 124 || r.code === 137;
+    const last = r.stderr.trim() ? `: ${r.stderr.trim().split('\n').at(-1)!.slice(0, 200)}` : '';
+    return parseSubmitBatch(r.stdout, jobs.length, nonce).map((o): Settled<string> => {
+      try {
+        if (o.state === 'done') {
+          return {
+            ok: true,
+            value: this.submitted({ code: o.code, stdout: o.output, stderr: o.output }, false),
+          };
+        }
+        if (o.state === 'cut' && stopped) {
+          return {
+            ok: true,
+            value: this.submitted({ code: r.code, stdout: o.output, stderr: o.output }, true),
+          };
+        }
+        if (o.state === 'cut') {
+          // Ended under it otherwise (its shell killed): as unanswered as a timeout.
+          const id = parseSbatch(o.output);
+          if (id) return { ok: true, value: id };
+          throw new SchedulerTimeoutError(
+            this.systemId,
+            `sbatch gave no answer on ${this.systemId}: the command carrying it ended (exit ${r.code}${last})`,
+          );
+        }
+        // Never started: nothing of it reached sbatch. The timeout ended the batch before its
+        // turn (tried again after a pause), or the shell failed before any job (a jobs root
+        // whose variable is not set there): that failure is this job's, as if it ran alone.
+        if (!stopped && r.code !== 0) throw this.failure('sbatch', r);
+        throw new SchedulerUnavailableError(
+          this.systemId,
+          `not sent: the submissions sent with it on ${this.systemId} ended before its turn (exit ${r.code}${last})`,
+        );
+      } catch (error) {
+        return { ok: false, error };
+      }
+    });
+  }
+
+  /**
+   * One run's answer: the id it printed (whatever came after it: the timeout may have struck
+   * right after), else why not. `stopped`: the run was ended by the remote timeout.
+   */
+  private submitted(r: ExecResult, stopped: boolean): string {
+    const id = parseSbatch(r.stdout);
+    if (id) return id;
+    if (stopped) {
+      const { commandTimeoutMs } = this.config;
       throw new SchedulerTimeoutError(
         this.systemId,
         `sbatch did not answer within ${Math.round(commandTimeoutMs / 1000)} s on ${this.systemId} and was stopped there${r.stderr.trim() ? ` (${r.stderr.trim().split('\n').at(-1)!.slice(0, 200)})` : ''}`,
