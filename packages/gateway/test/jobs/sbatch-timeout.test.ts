@@ -43,8 +43,9 @@ describe('sbatchCommand under a remote timeout', () => {
   });
 });
 
-describe('SlurmScheduler.submit', () => {
-  const config = parseConfig({
+/** A system on a host never reached (the tests replace its SSH pool). */
+function systemConfig(over: { maxChannels?: number } = {}) {
+  return parseConfig({
     auth: { issuer: 'https://issuer.test', audience: 'hpcgate', jwksFile: '/unused' },
     systems: [
       {
@@ -55,9 +56,14 @@ describe('SlurmScheduler.submit', () => {
         privateKeyPath: '/unused',
         userKeysDir: '/unused',
         commandTimeoutMs: 30_000,
+        ...over,
       },
     ],
   }).systems[0]!;
+}
+
+describe('SlurmScheduler.submit', () => {
+  const config = systemConfig();
 
   /** A scheduler whose SSH pool answers `result` and records the command. */
   function answering(result: ExecResult) {
@@ -113,21 +119,7 @@ describe('SlurmScheduler.submit', () => {
 describe('SlurmScheduler.submit, several at once', () => {
   // One batch at a time (maxChannels 2): the first submit goes alone, the next ones wait for it
   // and go together in one command, whose answer the fake pool writes as the cluster would.
-  const config = parseConfig({
-    auth: { issuer: 'https://issuer.test', audience: 'hpcgate', jwksFile: '/unused' },
-    systems: [
-      {
-        id: 'c',
-        host: 'c.invalid',
-        hostKey: 'insecure-accept-any',
-        user: 'svc',
-        privateKeyPath: '/unused',
-        userKeysDir: '/unused',
-        commandTimeoutMs: 30_000,
-        maxChannels: 2,
-      },
-    ],
-  }).systems[0]!;
+  const config = systemConfig({ maxChannels: 2 });
   const ids = [1, 2, 3, 4, 5].map((i) => `0b5c3f7e-1d2a-4c8e-9f10-2a3b4c5d6e7${i}`);
 
   /** Answers the first (single) command with an id, the batch with `batch(nonce)`. */
