@@ -34,8 +34,10 @@ import { median } from './stats.js';
 // MEMORY_BENCH_SIZES=0,1000,100000 MEMORY_BENCH_STARTS=3; MEMORY_BENCH_HEAPSNAPSHOT=1 writes a heap
 // snapshot of each last start (`--heapsnapshot-signal`) into the run's directory and keeps it.
 const here = dirname(fileURLToPath(import.meta.url));
-const SERVER = join(here, '..', 'dist', 'server.js');
-const APP = join(here, '..', 'dist', 'app.js');
+/** MEMORY_BENCH_DIST: another build of the gateway to measure (a directory like dist/), to compare. */
+const DIST = process.env.MEMORY_BENCH_DIST ?? join(here, '..', 'dist');
+const SERVER = join(DIST, 'server.js');
+const APP = join(DIST, 'app.js');
 const SIZES = (process.env.MEMORY_BENCH_SIZES ?? '0,1000,100000').split(',').map(Number);
 const STARTS = Number(process.env.MEMORY_BENCH_STARTS ?? 3);
 const SNAPSHOT = process.env.MEMORY_BENCH_HEAPSNAPSHOT === '1';

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyReply,
+  FastifyRequest,
+  onResponseHookHandler,
+  onSendHookHandler,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpError } from '../domain/http-error.js';
 import type { IdempotentResponse } from '../store/job-store.js';
@@ -19,6 +24,10 @@ const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 const CLAIM_POLL_MS = 50;
 const KEEP_MS = 24 * 60 * 60 * 1000;
 const slotOf = (owner: string, key: string) => `${owner}\u0000${key}`;
+
+/** A route option that holds one hook, several, or none, as a list. */
+const hooksOf = <T>(hooks: T | T[] | undefined): T[] =>
+  hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
 
 /** One request running under a key: its twins wait on `released`. */
 interface Slot {
@@ -239,18 +248,24 @@ export default fp(
       }
     };
 
-    // Callback hooks: most requests carry no key, and pass without a promise of their own.
-    fastify.addHook('onSend', (request, reply, payload, done) => {
+    // Only on the routes that honour a key (their preHandler is `fastify.idempotent`, declared
+    // after this plugin): every other answer (a GET, a 404) passes no hook of this plugin at all.
+    // Callback hooks: most requests even there carry no key, and pass without a promise.
+    const onSend: onSendHookHandler = (request, reply, payload, done) => {
       if (!request.idempotency || !heldSlots.has(request)) return done(null, payload);
       remember(request, reply.statusCode, payload).then(
         () => done(null, payload),
         (err: Error) => done(err),
       );
-    });
-
-    fastify.addHook('onResponse', (request, _reply, done) => {
+    };
+    const onResponse: onResponseHookHandler = (request, _reply, done) => {
       release(request);
       done();
+    };
+    fastify.addHook('onRoute', (route) => {
+      if (!hooksOf(route.preHandler).includes(fastify.idempotent)) return;
+      route.onSend = [...hooksOf(route.onSend), onSend];
+      route.onResponse = [...hooksOf(route.onResponse), onResponse];
     });
   },
   { name: 'idempotency', dependencies: ['store', 'auth', 'coordination'] },

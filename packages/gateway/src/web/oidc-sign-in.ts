@@ -1,6 +1,16 @@
-import * as oidc from 'openid-client';
+import type * as OpenIdClient from 'openid-client';
 import { AuthUnavailableError } from '../auth/errors.js';
 import type { AuthConfig, WebConfig } from '../config/schema.js';
+
+/**
+ * openid-client, loaded on the first sign-in (or sign-out): a gateway nobody signs in to through
+ * the page never holds it (~3 MB of RSS).
+ */
+let loaded: Promise<typeof OpenIdClient> | undefined;
+const openIdClient = () => {
+  loaded ??= import('openid-client');
+  return loaded;
+};
 
 /** The provider's tokens for one browser, as the gateway keeps them (sealed). */
 export interface ProviderTokens {
@@ -26,7 +36,7 @@ export class SignInRefusedError extends Error {
  * metadata comes from discovery, fetched on first use and again after a failure.
  */
 export class OidcSignIn {
-  private config: Promise<oidc.Configuration> | undefined;
+  private config: Promise<OpenIdClient.Configuration> | undefined;
 
   constructor(
     private readonly auth: AuthConfig,
@@ -34,7 +44,8 @@ export class OidcSignIn {
   ) {}
 
   /** A fresh login's secrets: the PKCE verifier, state and nonce. */
-  static newChecks(): LoginChecks {
+  static async newChecks(): Promise<LoginChecks> {
+    const oidc = await openIdClient();
     return {
       codeVerifier: oidc.randomPKCECodeVerifier(),
       state: oidc.randomState(),
@@ -43,6 +54,7 @@ export class OidcSignIn {
   }
 
   async authorizationUrl(redirectUri: string, checks: LoginChecks): Promise<URL> {
+    const oidc = await openIdClient();
     const config = await this.configuration();
     return oidc.buildAuthorizationUrl(config, {
       ...this.web.authorizationParams,
@@ -57,6 +69,7 @@ export class OidcSignIn {
 
   /** Exchanges the callback's code (state, nonce, PKCE and the ID token checked). */
   async exchange(callbackUrl: URL, checks: LoginChecks): Promise<ProviderTokens> {
+    const oidc = await openIdClient();
     const config = await this.configuration();
     const tokens = await this.call(() =>
       oidc.authorizationCodeGrant(config, callbackUrl, {
@@ -75,6 +88,7 @@ export class OidcSignIn {
   /** New tokens from a refresh token (the old refresh token stays when the provider sends none). */
   async refresh(tokens: ProviderTokens): Promise<ProviderTokens> {
     if (!tokens.refreshToken) throw new SignInRefusedError('no refresh token');
+    const oidc = await openIdClient();
     const config = await this.configuration();
     const fresh = await this.call(() => oidc.refreshTokenGrant(config, tokens.refreshToken!));
     return {
@@ -89,6 +103,7 @@ export class OidcSignIn {
    * the browser's history, and no token should.
    */
   async endSessionUrl(postLogoutUri: string): Promise<string | null> {
+    const oidc = await openIdClient();
     const config = await this.configuration().catch(() => undefined);
     if (!config?.serverMetadata().end_session_endpoint) return null;
     return oidc.buildEndSessionUrl(config, {
@@ -97,13 +112,15 @@ export class OidcSignIn {
     }).href;
   }
 
-  private configuration(): Promise<oidc.Configuration> {
-    this.config ??= oidc
-      .discovery(new URL(this.auth.issuer), this.web.clientId, undefined, oidc.None(), {
-        timeout: Math.ceil(this.auth.httpTimeoutMs / 1000),
-        // An http issuer is the operator's own choice (loopback development).
-        ...(this.auth.issuer.startsWith('http:') && { execute: [oidc.allowInsecureRequests] }),
-      })
+  private configuration(): Promise<OpenIdClient.Configuration> {
+    this.config ??= openIdClient()
+      .then((oidc) =>
+        oidc.discovery(new URL(this.auth.issuer), this.web.clientId, undefined, oidc.None(), {
+          timeout: Math.ceil(this.auth.httpTimeoutMs / 1000),
+          // An http issuer is the operator's own choice (loopback development).
+          ...(this.auth.issuer.startsWith('http:') && { execute: [oidc.allowInsecureRequests] }),
+        }),
+      )
       .catch((err: unknown) => {
         this.config = undefined;
         throw new AuthUnavailableError(`OIDC discovery for sign-in failed: ${describe(err)}`);
@@ -117,6 +134,7 @@ export class OidcSignIn {
    * must never end a session.
    */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
+    const oidc = await openIdClient();
     try {
       return await fn();
     } catch (err) {

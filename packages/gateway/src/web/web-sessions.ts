@@ -87,7 +87,7 @@ export class WebSessions {
     requestOrigin: string,
   ): Promise<{ loginToken: string; location: string; maxAgeSec: number }> {
     const loginToken = newToken();
-    const checks = OidcSignIn.newChecks();
+    const checks = await OidcSignIn.newChecks();
     const redirectUri = `${this.origin(requestOrigin)}/auth/callback`;
     const location = await this.signIn.authorizationUrl(redirectUri, checks);
     const now = Date.now();

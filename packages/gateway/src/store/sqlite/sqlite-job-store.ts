@@ -36,9 +36,16 @@ import {
 } from '../job-store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { MIGRATIONS } from './migrations.js';
+import { RecordCache } from './record-cache.js';
 
 /** Prepared statements kept at most (see `sql`). */
 const MAX_STATEMENTS = 500;
+
+/**
+ * Row text of the records kept built (see RecordCache): ~2,000 jobs of ~1 KB, each kept with its
+ * record and its response text, a few MB in all.
+ */
+const RECORD_CACHE_BYTES = 2 * 1024 * 1024;
 
 type Row = Record<string, unknown>;
 
@@ -126,6 +133,12 @@ export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
 
   private readonly statements = new Map<string, Database.Statement>();
+
+  /** Records read before, by id, each with the row it was built from. */
+  private readonly records = new RecordCache<JobRecord>(RECORD_CACHE_BYTES);
+  /** What `version` saw last: this connection's changes and the others' commits. */
+  private seen: readonly [changes: number, commits: number] = [-1, -1];
+  private generation = 0;
 
   constructor(path: string) {
     if (path !== ':memory:') prepareFile(path);
@@ -273,13 +286,51 @@ export class SqliteJobStore implements JobStore {
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
-    return this.record(id);
+    return this.record(id, this.version());
   }
 
-  /** One job by its id, read as JSON (see RECORD_JSON). */
-  private record(id: string): JobRecord | undefined {
+  /**
+   * One job by its id, read as JSON (see RECORD_JSON); with the database unchanged since its
+   * record was checked at `version`, not read at all.
+   */
+  private record(id: string, version: number | null = null): JobRecord | undefined {
+    const fresh = version === null ? undefined : this.records.fresh(id, version);
+    if (fresh) return fresh.value;
     const row = this.recordById().get(id) as RecordRow | undefined;
-    return row ? recordFromJson(row) : undefined;
+    return row ? this.recordOf(id, row, version) : undefined;
+  }
+
+  /**
+   * The record of a row: the one built before when the row is unchanged (frozen, shared by
+   * every reader), else built now.
+   */
+  private recordOf(id: string, row: RecordRow, version: number | null): JobRecord {
+    return this.records.of(id, row, () => recordFromJson(row), version);
+  }
+
+  /**
+   * The database's version: a number that changes whenever a row may have changed, this
+   * connection's writes (`total_changes()`, which counts rolled-back ones too) or another
+   * connection's commits (`data_version`). Null inside a transaction: one that writes may still
+   * roll back, and what it read after its writes must never be taken for the version's.
+   * Read before the rows it vouches for, so that they are at least as new as it.
+   */
+  private version(): number | null {
+    return this.db.inTransaction ? null : this.readVersion();
+  }
+
+  /** The version as `version` reads it, inside a transaction too (one known to only read). */
+  private readVersion(): number {
+    const [changes, commits] = this.sql(
+      'SELECT total_changes(), data_version FROM pragma_data_version',
+    )
+      .raw()
+      .get() as [number, number];
+    if (changes !== this.seen[0] || commits !== this.seen[1]) {
+      this.seen = [changes, commits];
+      this.generation++;
+    }
+    return this.generation;
   }
 
   private recordById(): Database.Statement {
@@ -318,23 +369,28 @@ export class SqliteJobStore implements JobStore {
 
   async list(owner: OwnerScope, filter: ListJobsFilter): Promise<JobPage> {
     const { sql, params } = pageIdsQuery(owner, filter);
+    const before = this.version();
     // Two steps in one read transaction: the page's ids (sorted from an index where the plan
     // sorts at all, never carrying whole rows through the sort), then its rows one by one, read
     // only as far as the page goes (a page of 1 MiB scripts reads one more of them at most).
     return this.db.transaction((): JobPage => {
       const ids = this.sql(sql).pluck().all(params) as string[];
+      // Unchanged from before the snapshot (taken by the first read) to after it: the records
+      // checked at that version are this snapshot's, and need no reading.
+      const version = before !== null && this.readVersion() === before ? before : null;
       const byId = this.recordById();
       const jobs: JobRecord[] = [];
       let bytes = 0;
       let more = false;
       for (const id of ids) {
-        const row = byId.get(id) as RecordRow;
-        const size = recordSize(row);
+        const fresh = version === null ? undefined : this.records.fresh(id, version);
+        const row = fresh ? undefined : (byId.get(id) as RecordRow);
+        const size = fresh ? fresh.bytes : recordSize(row!);
         if (jobs.length === filter.limit || (jobs.length > 0 && bytes + size > LIST_PAGE_BYTES)) {
           more = true;
           break;
         }
-        jobs.push(recordFromJson(row));
+        jobs.push(fresh ? fresh.value : this.recordOf(id, row!, version));
         bytes += size;
       }
       const last = jobs.at(-1);
