@@ -163,13 +163,7 @@ export class SystemMonitor {
   async report(jobIds: readonly string[], result: PollResult): Promise<boolean> {
     if (!this.polling()) return false;
     const records = await Promise.all(jobIds.map((id) => this.store.get(id)));
-    const watched = records.filter(
-      (j): j is JobRecord =>
-        j !== undefined &&
-        !j.remoteDone &&
-        j.remoteJobId !== null &&
-        j.execSystemId === this.scheduler.systemId,
-    );
+    const watched = records.filter((j): j is JobRecord => j !== undefined && !this.doneWith(j));
     if (watched.length === 0) return true;
     const reconciled = await this.reconciler.reconcile(watched, result, { partial: true });
     if (reconciled.again) this.trigger();
@@ -312,13 +306,16 @@ export class SystemMonitor {
 
   /** Nothing more to look for (or not this monitor's to look at). */
   private reached(job: JobRecord, focus: Focus): boolean {
-    if (job.remoteDone || !job.remoteJobId || job.execSystemId !== this.scheduler.systemId) {
-      return true;
-    }
+    if (this.doneWith(job)) return true;
     if (focus.account !== undefined && this.accountOf(job) !== focus.account) return true;
     return (
       focus.goal === 'started' && job.status !== 'PENDING' && job.status !== 'PROCESSING_INPUTS'
     );
+  }
+
+  /** Slurm is done with the job, or it is not this monitor's to look at (no id, another system). */
+  private doneWith(job: JobRecord): boolean {
+    return job.remoteDone || !job.remoteJobId || job.execSystemId !== this.scheduler.systemId;
   }
 
   private async cycle(): Promise<void> {
